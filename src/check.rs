@@ -1,0 +1,192 @@
+//! The core: checks one loaded document against the schemas and rules. Pure: no IO, never
+//! panics on any input, never fails; everything it finds is a diagnostic.
+
+use std::ops::Range;
+
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, FileReport};
+use crate::lang::Lang;
+use crate::load::{Document, SpanIndex};
+use crate::rules::{RuleSet, names};
+use crate::schema::{SchemaFailure, Schemas, Target, report_suggest};
+
+/// Everything a check needs, compiled once and shared read-only across threads.
+#[derive(Debug)]
+pub struct Engine {
+    /// Bundled schemas.
+    pub schemas: Schemas,
+    /// Rule metadata.
+    pub rules: RuleSet,
+    /// Effective configuration.
+    pub config: Config,
+    /// Message language.
+    pub lang: Lang,
+}
+
+/// How a file came to be checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Named on the command line (or stdin): always checked.
+    Explicit,
+    /// Found by walking a directory or matching a glob: skipped unless it is a vetlint document.
+    Walked,
+}
+
+impl Engine {
+    /// Checks one document. Returns `None` for a walked file that is not a vetlint document.
+    pub fn check(&self, doc: Document, origin: Origin) -> Option<FileReport> {
+        let Document {
+            source,
+            value,
+            spans,
+            mut diagnostics,
+            ..
+        } = doc;
+        match &value {
+            None => {
+                if origin == Origin::Walked && !self.looks_like_document(&source.text) {
+                    return None;
+                }
+            }
+            Some(value) => match self.classify(value, &spans, &source.text) {
+                Ok(kind) => {
+                    let failures = self.schemas.validate(kind, value, self.lang).unwrap_or_default();
+                    diagnostics.extend(failures.into_iter().map(|f| to_diagnostic(f, &spans, &source.text)));
+                }
+                Err((d, plausible)) => {
+                    if origin == Origin::Walked && !plausible {
+                        return None;
+                    }
+                    diagnostics.push(d);
+                }
+            },
+        }
+        let mut report = FileReport {
+            source,
+            diagnostics: self.apply_severities(diagnostics),
+        };
+        report.sort();
+        Some(report)
+    }
+
+    /// Sets each diagnostic's severity from its rule and the configuration; drops rules that
+    /// are off.
+    pub fn apply_severities(&self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        diagnostics
+            .into_iter()
+            .filter_map(|mut d| {
+                let default = self.rules.get(&d.rule).map_or(d.severity, |r| r.severity);
+                d.severity = self.config.severity(&d.rule, default)?;
+                Some(d)
+            })
+            .collect()
+    }
+
+    /// The document's kind, or the `unknown-kind` diagnostic and whether the file plausibly
+    /// meant to be a vetlint document (a walked file is reported only then).
+    fn classify<'v>(
+        &self,
+        value: &'v Value,
+        spans: &SpanIndex,
+        text: &str,
+    ) -> Result<&'v str, (Diagnostic, bool)> {
+        let lang = self.lang;
+        let kinds: Vec<&str> = self.schemas.kinds().collect();
+        let list = kinds.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        let help = match lang {
+            Lang::En => format!("vetlint checks documents of kind {list}"),
+            Lang::Zh => format!("vetlint 检查的文档类型（kind）：{list}"),
+        };
+        let unknown = |span: Range<usize>, message: String, pointer: &str| {
+            Diagnostic::new(names::UNKNOWN_KIND, span, message)
+                .with_pointer(pointer)
+                .with_help(help.clone())
+        };
+        let Some(object) = value.as_object() else {
+            let message = lang.pick(
+                "vetlint 文档必须是带 `kind` 字段的映射（对象）",
+                "a vetlint document is a mapping with a `kind` field",
+            );
+            return Err((unknown(first_line(text, spans.value_or_ancestor("")), message.into(), ""), false));
+        };
+        let Some(kind) = object.get("kind") else {
+            let message = lang.pick("文档缺少 `kind` 字段", "the document has no `kind` field");
+            return Err((unknown(first_line(text, spans.value_or_ancestor("")), message.into(), ""), false));
+        };
+        let span = spans.value_or_ancestor("/kind");
+        let Some(kind) = kind.as_str() else {
+            let message = lang.pick("`kind` 必须是文本", "`kind` must be a string");
+            return Err((unknown(span, message.into(), "/kind"), true));
+        };
+        if self.schemas.has_kind(kind) {
+            return Ok(kind);
+        }
+        let guess = report_suggest(kind, kinds.iter().copied());
+        let message = match (lang, guess) {
+            (Lang::En, Some(g)) => format!("unknown kind `{kind}`; did you mean `{g}`?"),
+            (Lang::En, None) => format!("unknown kind `{kind}`"),
+            (Lang::Zh, Some(g)) => format!("未知的文档类型 `{kind}`；是否想写 `{g}`？"),
+            (Lang::Zh, None) => format!("未知的文档类型 `{kind}`"),
+        };
+        Err((unknown(span, message, "/kind"), guess.is_some()))
+    }
+
+    /// Whether text that failed to parse still declares a vetlint kind on some line, so that
+    /// a broken plan found by walking is reported rather than skipped.
+    fn looks_like_document(&self, text: &str) -> bool {
+        text.lines().any(|line| {
+            let line = line.trim_start().trim_start_matches(['{', ' ']);
+            let rest = line
+                .strip_prefix("\"kind\"")
+                .or_else(|| line.strip_prefix("kind"))
+                .map(|r| r.trim_start());
+            let Some(rest) = rest.and_then(|r| r.strip_prefix(':')) else {
+                return false;
+            };
+            let value = rest.trim().trim_end_matches(',').trim_matches(['"', '\'', ' ']);
+            self.schemas.has_kind(value)
+        })
+    }
+}
+
+/// The span a schema failure points at.
+pub fn failure_span(spans: &SpanIndex, text: &str, failure: &SchemaFailure) -> Range<usize> {
+    match failure.target {
+        Target::Value => spans.value_or_ancestor(&failure.pointer),
+        Target::Key => spans.key_or_value(&failure.pointer),
+        Target::Object => match spans.get(&failure.pointer) {
+            Some(node) => match &node.key {
+                Some(key) => key.clone(),
+                None => first_line(text, node.value.clone()),
+            },
+            None => first_line(text, spans.value_or_ancestor(&failure.pointer)),
+        },
+    }
+}
+
+fn to_diagnostic(failure: SchemaFailure, spans: &SpanIndex, text: &str) -> Diagnostic {
+    let span = failure_span(spans, text, &failure);
+    Diagnostic {
+        rule: failure.rule.to_owned(),
+        severity: crate::diagnostic::Severity::Error,
+        message: failure.message,
+        label: failure.label,
+        help: failure.help,
+        pointer: Some(failure.pointer),
+        span,
+        related: Vec::new(),
+    }
+}
+
+/// The part of `span` on its first line, without trailing whitespace: a compact place to
+/// point at a whole object.
+pub fn first_line(text: &str, span: Range<usize>) -> Range<usize> {
+    let Some(slice) = text.get(span.clone()) else {
+        return span;
+    };
+    let line = slice.split(['\n', '\r']).next().unwrap_or("");
+    let line = line.trim_end();
+    span.start..span.start + line.len()
+}

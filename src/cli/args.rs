@@ -1,0 +1,90 @@
+//! Command-line arguments (clap).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::Severity;
+use crate::lang::Lang;
+
+/// vetlint: checks 1+X skill-level standards and training plans against their schemas and
+/// policy rules.
+#[derive(Debug, Parser)]
+#[command(name = "vetlint", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Message language [default: from LC_ALL / LC_MESSAGES / LANG]
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check documents (default: the current directory, honouring .gitignore).
+    Check(CheckArgs),
+    /// List every rule: name, group, severity, summary.
+    Rules,
+    /// Print a rule's documentation and examples.
+    Explain {
+        /// Rule name, e.g. `schema-required`.
+        rule: String,
+    },
+    /// Print the published JSON Schema of a document kind.
+    Schema {
+        /// Document kind, e.g. `plan`.
+        kind: String,
+    },
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Graphical reports with source snippets.
+    Human,
+    /// One line per finding: `path:line:col: severity[rule]: message`.
+    Short,
+    /// Stable, versioned JSON.
+    Json,
+}
+
+/// When to use colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When writing to a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Arguments of `check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files, directories or globs; `-` reads one document from stdin.
+    pub paths: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// Exit with 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: Severity,
+    /// Name of the document read from stdin (decides its format and the printed path).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+    /// Configuration file [default: the nearest vetlint.toml upwards from the working directory].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore every vetlint.toml.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Colours in the human format.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Worker threads [default: one per core].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}

@@ -1,0 +1,202 @@
+//! Finds the files of a run: explicit paths, directories walked honouring `.gitignore`, and
+//! globs; returns them sorted and de-duplicated with the paths to print.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use globset::{Glob, GlobMatcher};
+use ignore::WalkBuilder;
+
+use crate::check::Origin;
+use crate::config::Config;
+use crate::load::Format;
+
+/// One file to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// Where to read it.
+    pub path: PathBuf,
+    /// How to print it.
+    pub display: String,
+    /// Whether it was named explicitly.
+    pub origin: Origin,
+}
+
+/// An argument that names nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    /// The argument as given.
+    pub arg: String,
+    /// Whether it was a glob (that matched nothing) rather than a path.
+    pub glob: bool,
+}
+
+/// Files found for the arguments, sorted by display path.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Files to check.
+    pub inputs: Vec<Input>,
+    /// Arguments that matched nothing.
+    pub missing: Vec<Missing>,
+}
+
+/// Expands the command-line paths (an empty list means the working directory).
+pub fn discover(args: &[String], cwd: &Path, config: &Config) -> Discovery {
+    let mut found: BTreeMap<String, Input> = BTreeMap::new();
+    let mut missing = Vec::new();
+    let default = [".".to_owned()];
+    let args = if args.is_empty() { &default[..] } else { args };
+    for arg in args {
+        let path = cwd.join(arg);
+        if path.is_dir() {
+            for file in walk(&path, None, config) {
+                add(&mut found, file, cwd, Origin::Walked);
+            }
+        } else if path.exists() || !is_glob(arg) {
+            if !path.exists() {
+                missing.push(Missing {
+                    arg: arg.clone(),
+                    glob: false,
+                });
+            }
+            add(&mut found, path, cwd, Origin::Explicit);
+        } else {
+            let (base, matcher) = glob_base(arg, cwd);
+            let mut matched = false;
+            if let Some(matcher) = matcher {
+                for file in walk(&base, Some((&matcher, cwd)), config) {
+                    add(&mut found, file, cwd, Origin::Walked);
+                    matched = true;
+                }
+            }
+            if !matched {
+                missing.push(Missing {
+                    arg: arg.clone(),
+                    glob: true,
+                });
+            }
+        }
+    }
+    Discovery {
+        inputs: found.into_values().collect(),
+        missing,
+    }
+}
+
+/// Records a file once; an explicit mention wins over a walked one.
+fn add(found: &mut BTreeMap<String, Input>, path: PathBuf, cwd: &Path, origin: Origin) {
+    let display = display_path(&path, cwd);
+    let entry = found.entry(display.clone()).or_insert(Input {
+        path,
+        display,
+        origin,
+    });
+    if origin == Origin::Explicit {
+        entry.origin = Origin::Explicit;
+    }
+}
+
+/// Files under `root` with a document extension, honouring ignore files and the config's
+/// include/exclude, optionally filtered by a glob matched against the path relative to `cwd`.
+fn walk(root: &Path, glob: Option<(&GlobMatcher, &Path)>, config: &Config) -> Vec<PathBuf> {
+    let config_root = config.root.clone();
+    let pruning = config.clone();
+    let mut files = Vec::new();
+    let walker = WalkBuilder::new(root)
+        .require_git(false)
+        .hidden(true)
+        .follow_links(false)
+        .sort_by_file_path(|a, b| a.cmp(b))
+        .filter_entry(move |entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            let rel = entry.path().strip_prefix(&pruning.root).unwrap_or(entry.path());
+            !(is_dir && !rel.as_os_str().is_empty() && pruning.excludes(rel))
+        })
+        .build();
+    for entry in walker.flatten() {
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.into_path();
+        if Format::from_path(&path).is_none() {
+            continue;
+        }
+        let rel_to_config = path.strip_prefix(&config_root).unwrap_or(&path);
+        if !config.selects(rel_to_config) {
+            continue;
+        }
+        if let Some((matcher, cwd)) = glob {
+            let rel = path.strip_prefix(cwd).unwrap_or(&path);
+            if !matcher.is_match(rel) {
+                continue;
+            }
+        }
+        files.push(path);
+    }
+    files
+}
+
+fn is_glob(arg: &str) -> bool {
+    arg.contains(['*', '?', '[', '{'])
+}
+
+/// The directory a glob can be walked from (its literal prefix) and its matcher.
+fn glob_base(arg: &str, cwd: &Path) -> (PathBuf, Option<GlobMatcher>) {
+    let normalized = arg.strip_prefix("./").unwrap_or(arg);
+    let literal: Vec<&str> = normalized
+        .split('/')
+        .take_while(|part| !is_glob(part))
+        .collect();
+    let literal = literal[..literal.len().min(normalized.split('/').count().saturating_sub(1))].join("/");
+    let base = if literal.is_empty() {
+        cwd.to_path_buf()
+    } else {
+        cwd.join(literal)
+    };
+    let matcher = Glob::new(normalized).ok().map(|g| g.compile_matcher());
+    (base, matcher)
+}
+
+/// The path to print: relative to `cwd` when under it, `/`-separated, without `./`.
+pub fn display_path(path: &Path, cwd: &Path) -> String {
+    let shown = path.strip_prefix(cwd).unwrap_or(path);
+    let mut parts: Vec<String> = Vec::new();
+    for component in shown.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => parts.push("..".into()),
+            Component::RootDir => parts.push(String::new()),
+            Component::Prefix(p) => parts.push(p.as_os_str().to_string_lossy().into_owned()),
+            Component::Normal(name) => parts.push(name.to_string_lossy().into_owned()),
+        }
+    }
+    let joined = parts.join("/");
+    if joined.is_empty() {
+        ".".into()
+    } else if parts.first().is_some_and(String::is_empty) && parts.len() == 1 {
+        "/".into()
+    } else {
+        joined
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_paths_are_relative_and_slashed() {
+        let cwd = Path::new("/w");
+        assert_eq!(display_path(Path::new("/w/./a/b.yaml"), cwd), "a/b.yaml");
+        assert_eq!(display_path(Path::new("/x/b.yaml"), cwd), "/x/b.yaml");
+    }
+
+    #[test]
+    fn glob_bases_stop_at_the_first_pattern() {
+        let (base, m) = glob_base("plans/**/*.yaml", Path::new("/w"));
+        assert_eq!(base, Path::new("/w/plans"));
+        assert!(m.unwrap().is_match("plans/a/b.yaml"));
+        let (base, _) = glob_base("*.json", Path::new("/w"));
+        assert_eq!(base, Path::new("/w"));
+    }
+}

@@ -1,0 +1,170 @@
+//! Strict JSON (RFC 8259) into a `serde_json::Value` plus its span index, through
+//! jsonc-parser with every lenient option switched off.
+
+use std::collections::HashMap;
+
+use jsonc_parser::ast;
+use jsonc_parser::errors::ParseErrorKind;
+use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
+use serde_json::{Map, Number, Value};
+
+use super::{Loaded, rule};
+use crate::diagnostic::Diagnostic;
+use crate::lang::Lang;
+use crate::load::spans::SpanIndex;
+use crate::pointer;
+
+/// Parses `text` as strict JSON.
+pub fn load(text: &str, lang: Lang) -> Loaded {
+    let options = ParseOptions {
+        allow_comments: false,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    };
+    let mut loaded = Loaded::default();
+    let ast = match parse_to_ast(text, &CollectOptions::default(), &options) {
+        Ok(result) => result.value,
+        Err(error) => {
+            let range = error.range();
+            let message = lang_message(error.kind(), lang);
+            loaded.diagnostics.push(
+                Diagnostic::new(rule::PARSE_ERROR, range.start..range.end, message)
+                    .with_label(lang.pick("这里", "here")),
+            );
+            return loaded;
+        }
+    };
+    let Some(ast) = ast else {
+        loaded.diagnostics.push(Diagnostic::new(
+            rule::PARSE_ERROR,
+            text.len()..text.len(),
+            lang.pick("文件中没有 JSON 值", "the file holds no JSON value"),
+        ));
+        return loaded;
+    };
+    let mut builder = Builder {
+        spans: SpanIndex::default(),
+        diagnostics: Vec::new(),
+        lang,
+    };
+    let value = builder.convert(&ast, String::new(), None);
+    loaded.value = Some(value);
+    loaded.spans = builder.spans;
+    loaded.diagnostics = builder.diagnostics;
+    loaded
+}
+
+struct Builder {
+    spans: SpanIndex,
+    diagnostics: Vec<Diagnostic>,
+    lang: Lang,
+}
+
+impl Builder {
+    /// Converts one node; jsonc-parser caps nesting at 512 levels, which bounds this recursion.
+    fn convert(
+        &mut self,
+        node: &ast::Value<'_>,
+        path: String,
+        key: Option<std::ops::Range<usize>>,
+    ) -> Value {
+        let range = range_of(node);
+        let value = match node {
+            ast::Value::StringLit(s) => Value::String(s.value.to_string()),
+            ast::Value::NumberLit(n) => number(n.value),
+            ast::Value::BooleanLit(b) => Value::Bool(b.value),
+            ast::Value::NullKeyword(_) => Value::Null,
+            ast::Value::Array(array) => Value::Array(
+                array
+                    .elements
+                    .iter()
+                    .enumerate()
+                    .map(|(i, element)| self.convert(element, pointer::push_index(&path, i), None))
+                    .collect(),
+            ),
+            ast::Value::Object(object) => {
+                let mut map = Map::new();
+                let mut seen: HashMap<&str, std::ops::Range<usize>> = HashMap::new();
+                for prop in &object.properties {
+                    let name = prop.name.as_str();
+                    let key_range = match &prop.name {
+                        ast::ObjectPropName::String(s) => s.range.start..s.range.end,
+                        ast::ObjectPropName::Word(w) => w.range.start..w.range.end,
+                    };
+                    if let Some(first) = seen.get(name) {
+                        self.diagnostics
+                            .push(super::duplicate_key(name, first.clone(), key_range.clone(), &path, self.lang));
+                    }
+                    seen.insert(name, key_range.clone());
+                    let child = pointer::push(&path, name);
+                    let value = self.convert(&prop.value, child, Some(key_range));
+                    map.insert(name.to_owned(), value);
+                }
+                Value::Object(map)
+            }
+        };
+        self.spans.insert(path, range, key);
+        value
+    }
+}
+
+fn range_of(node: &ast::Value<'_>) -> std::ops::Range<usize> {
+    let r = match node {
+        ast::Value::StringLit(v) => v.range,
+        ast::Value::NumberLit(v) => v.range,
+        ast::Value::BooleanLit(v) => v.range,
+        ast::Value::NullKeyword(v) => v.range,
+        ast::Value::Array(v) => v.range,
+        ast::Value::Object(v) => v.range,
+    };
+    r.start..r.end
+}
+
+/// A JSON number literal as serde_json would read it: integers stay integers when they fit.
+fn number(literal: &str) -> Value {
+    literal
+        .parse::<Number>()
+        .map(Value::Number)
+        .unwrap_or_else(|_| Value::String(literal.to_owned()))
+}
+
+fn lang_message(kind: &ParseErrorKind, lang: Lang) -> String {
+    let en = kind.to_string();
+    if lang == Lang::En {
+        return format!("invalid JSON: {}", lower_first(&en));
+    }
+    let zh = match kind {
+        ParseErrorKind::CommentsNotAllowed => "不允许注释",
+        ParseErrorKind::TrailingCommasNotAllowed => "不允许尾随逗号",
+        ParseErrorKind::ExpectedComma => "缺少逗号",
+        ParseErrorKind::ExpectedColonAfterObjectKey => "键后缺少冒号",
+        ParseErrorKind::ExpectedObjectValue => "冒号后缺少值",
+        ParseErrorKind::ExpectedStringObjectProperty => "对象的键必须是双引号字符串",
+        ParseErrorKind::SingleQuotedStringsNotAllowed => "不允许单引号字符串",
+        ParseErrorKind::UnterminatedArray => "数组没有结束",
+        ParseErrorKind::UnterminatedObject => "对象没有结束",
+        ParseErrorKind::MultipleRootJsonValues => "文件中有多个顶层 JSON 值",
+        ParseErrorKind::NestingDepthExceeded => "嵌套层数过深",
+        ParseErrorKind::UnexpectedCloseBrace => "多余的右花括号",
+        ParseErrorKind::UnexpectedCloseBracket => "多余的右方括号",
+        ParseErrorKind::UnexpectedComma => "多余的逗号",
+        ParseErrorKind::UnexpectedColon => "多余的冒号",
+        _ => return format!("JSON 语法错误：{en}"),
+    };
+    format!("JSON 语法错误：{zh}")
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

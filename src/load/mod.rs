@@ -1,0 +1,167 @@
+//! Turns the bytes of one file into a document: decoded text, a JSON value and a span index,
+//! plus the load diagnostics (`invalid-utf8`, `parse-error`, `duplicate-key`,
+//! `multiple-documents`). Pure: the caller reads the bytes.
+
+pub mod json;
+pub mod spans;
+pub mod yaml;
+
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::lang::Lang;
+use crate::pointer;
+pub(crate) use crate::rules::names as rule;
+pub use spans::{NodeSpan, SpanIndex};
+
+/// The syntax a file is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Strict JSON.
+    Json,
+    /// YAML 1.2.
+    Yaml,
+}
+
+impl Format {
+    /// The format a file name implies (`.json`, `.yaml`, `.yml`), if any.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "json" => Some(Format::Json),
+            "yaml" | "yml" => Some(Format::Yaml),
+            _ => None,
+        }
+    }
+
+    /// Guesses from the content: JSON when it starts with `{` or `[`, YAML otherwise.
+    pub fn sniff(text: &str) -> Self {
+        match text.trim_start().chars().next() {
+            Some('{' | '[') => Format::Json,
+            _ => Format::Yaml,
+        }
+    }
+}
+
+/// A parsed value with its spans and the diagnostics found on the way.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The value, or `None` when the text could not be parsed.
+    pub value: Option<Value>,
+    /// Spans of every value in `value`.
+    pub spans: SpanIndex,
+    /// Load diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One loaded file.
+#[derive(Debug)]
+pub struct Document {
+    /// The file and its text.
+    pub source: Arc<SourceFile>,
+    /// Its syntax.
+    pub format: Format,
+    /// The value, or `None` when it could not be decoded or parsed.
+    pub value: Option<Value>,
+    /// Spans of every value.
+    pub spans: SpanIndex,
+    /// Diagnostics raised while loading.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Document {
+    /// The top-level `kind` string, if the document has one.
+    pub fn kind(&self) -> Option<&str> {
+        self.value.as_ref()?.get("kind")?.as_str()
+    }
+}
+
+/// Decodes and parses one file. `format` is `None` when the name does not say; the content
+/// decides then.
+pub fn load(path: String, bytes: &[u8], format: Option<Format>, lang: Lang) -> Document {
+    let (text, problem) = decode(bytes, lang);
+    let format = format.unwrap_or_else(|| Format::sniff(&text));
+    let source = SourceFile::new(path, text);
+    if let Some(problem) = problem {
+        return Document {
+            source,
+            format,
+            value: None,
+            spans: SpanIndex::default(),
+            diagnostics: vec![problem],
+        };
+    }
+    let loaded = match format {
+        Format::Json => json::load(&source.text, lang),
+        Format::Yaml => yaml::load(&source.text, lang),
+    };
+    Document {
+        source,
+        format,
+        value: loaded.value,
+        spans: loaded.spans,
+        diagnostics: loaded.diagnostics,
+    }
+}
+
+/// UTF-8 text without its byte-order mark; invalid UTF-8 is replaced and reported.
+fn decode(bytes: &[u8], lang: Lang) -> (String, Option<Diagnostic>) {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        let message = lang.pick(
+            "文件是 UTF-16 编码；vetlint 只读 UTF-8",
+            "the file is UTF-16 encoded; vetlint reads UTF-8 only",
+        );
+        let diagnostic = Diagnostic::new(rule::INVALID_UTF8, 0..0, message)
+            .with_help(lang.pick("把文件另存为 UTF-8", "save the file as UTF-8"));
+        return (text, Some(diagnostic));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_owned(), None),
+        Err(error) => {
+            let at = error.valid_up_to();
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            let message = match lang {
+                Lang::En => format!("the file is not valid UTF-8 (first bad byte at offset {at})"),
+                Lang::Zh => format!("文件不是合法的 UTF-8 编码（第一个错误字节在偏移 {at}）"),
+            };
+            let diagnostic = Diagnostic::new(rule::INVALID_UTF8, at..end, message)
+                .with_label(lang.pick("无法解码的字节", "undecodable bytes"))
+                .with_help(lang.pick("把文件另存为 UTF-8", "save the file as UTF-8"));
+            (text, Some(diagnostic))
+        }
+    }
+}
+
+/// The `duplicate-key` diagnostic: at the repeated key, with a label on the first one.
+pub(crate) fn duplicate_key(
+    name: &str,
+    first: Range<usize>,
+    again: Range<usize>,
+    parent: &str,
+    lang: Lang,
+) -> Diagnostic {
+    let message = match lang {
+        Lang::En => format!("duplicate key `{name}`; the later value would silently win"),
+        Lang::Zh => format!("重复的键 `{name}`；后一个值会悄悄覆盖前一个"),
+    };
+    let mut d = Diagnostic::new(rule::DUPLICATE_KEY, again, message)
+        .with_pointer(pointer::push(parent, name))
+        .with_label(lang.pick("再次出现", "repeated here"))
+        .with_help(lang.pick(
+            "删除其中一个，或合并两处的内容",
+            "remove one of them or merge their contents",
+        ));
+    d.related.push(crate::diagnostic::Related {
+        source: None,
+        span: first,
+        message: lang.pick("第一次出现", "first defined here").to_owned(),
+    });
+    d
+}

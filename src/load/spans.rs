@@ -1,0 +1,69 @@
+//! The span index of a loaded document: for every JSON Pointer, the byte span of its value and,
+//! for object members, of its key.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Where one value sits in the source text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeSpan {
+    /// Byte span of the value.
+    pub value: Range<usize>,
+    /// Byte span of the key, for object members.
+    pub key: Option<Range<usize>>,
+}
+
+/// Maps JSON Pointers to source spans.
+#[derive(Debug, Clone, Default)]
+pub struct SpanIndex {
+    nodes: HashMap<String, NodeSpan>,
+}
+
+impl SpanIndex {
+    /// Records the spans of the value at `pointer`.
+    pub fn insert(&mut self, pointer: String, value: Range<usize>, key: Option<Range<usize>>) {
+        self.nodes.insert(pointer, NodeSpan { value, key });
+    }
+
+    /// The spans of the value at `pointer`, if it exists.
+    pub fn get(&self, pointer: &str) -> Option<&NodeSpan> {
+        self.nodes.get(pointer)
+    }
+
+    /// Span of the value at `pointer`, or of its nearest existing ancestor.
+    pub fn value_or_ancestor(&self, pointer: &str) -> Range<usize> {
+        let mut p = pointer;
+        loop {
+            if let Some(node) = self.nodes.get(p) {
+                return node.value.clone();
+            }
+            match crate::pointer::parent(p) {
+                Some(parent) => p = parent,
+                None => return 0..0,
+            }
+        }
+    }
+
+    /// Span of the key at `pointer` if it is an object member, else of its value.
+    pub fn key_or_value(&self, pointer: &str) -> Range<usize> {
+        match self.nodes.get(pointer) {
+            Some(NodeSpan { key: Some(key), .. }) => key.clone(),
+            _ => self.value_or_ancestor(pointer),
+        }
+    }
+
+    /// Number of indexed values.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Every pointer with its spans, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &NodeSpan)> {
+        self.nodes.iter().map(|(p, n)| (p.as_str(), n))
+    }
+}

@@ -1,0 +1,427 @@
+//! YAML 1.2 into a `serde_json::Value` plus its span index, built from saphyr's event stream
+//! so that duplicate keys, aliases, extra documents and nesting are under our control.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ops::Range;
+
+use saphyr::Scalar;
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use serde_json::{Map, Number, Value};
+
+use super::{Loaded, rule};
+use crate::diagnostic::Diagnostic;
+use crate::lang::Lang;
+use crate::load::spans::SpanIndex;
+use crate::pointer;
+use crate::position::char_to_byte_table;
+
+/// Deepest nesting of collections accepted; deeper files are rejected, not overflowed.
+pub const MAX_DEPTH: usize = 512;
+/// Most values that aliases may copy in one file (guards against "billion laughs").
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+/// Parses the first YAML document of `text`.
+pub fn load(text: &str, lang: Lang) -> Loaded {
+    let mut builder = Builder {
+        text,
+        chars: char_to_byte_table(text),
+        lang,
+        stack: Vec::new(),
+        root: None,
+        spans: SpanIndex::default(),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        diagnostics: Vec::new(),
+    };
+    let fatal = builder.run();
+    let mut loaded = Loaded {
+        value: None,
+        spans: SpanIndex::default(),
+        diagnostics: builder.diagnostics,
+    };
+    if let Some(fatal) = fatal {
+        loaded.diagnostics.push(fatal);
+        return loaded;
+    }
+    match builder.root {
+        Some(value) => {
+            loaded.value = Some(value);
+            loaded.spans = builder.spans;
+        }
+        None => {
+            // An empty stream: no document at all. The caller reports it.
+        }
+    }
+    loaded
+}
+
+enum Container {
+    Seq(Vec<Value>),
+    Map {
+        map: Map<String, Value>,
+        key: Option<(String, Range<usize>)>,
+        seen: HashMap<String, Range<usize>>,
+    },
+}
+
+struct Frame {
+    container: Container,
+    pointer: String,
+    key: Option<Range<usize>>,
+    name: String,
+    start: usize,
+    last_end: usize,
+    anchor: usize,
+    nodes: usize,
+}
+
+/// Where the next value goes: its pointer and the span of its key.
+struct Slot {
+    pointer: String,
+    key: Option<Range<usize>>,
+    name: String,
+}
+
+struct Builder<'t> {
+    text: &'t str,
+    chars: Vec<usize>,
+    lang: Lang,
+    stack: Vec<Frame>,
+    root: Option<Value>,
+    spans: SpanIndex,
+    anchors: HashMap<usize, (Value, usize)>,
+    alias_nodes: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Builder<'_> {
+    /// Consumes the event stream; returns the diagnostic that stopped loading, if any.
+    fn run(&mut self) -> Option<Diagnostic> {
+        let mut parser = Parser::new_from_str(self.text);
+        let mut documents = 0;
+        while let Some(next) = parser.next_event() {
+            let (event, span) = match next {
+                Ok(ok) => ok,
+                Err(error) => {
+                    let at = self.byte(error.marker().index());
+                    let info = error.info();
+                    let message = match self.lang {
+                        Lang::En => format!("invalid YAML: {info}"),
+                        Lang::Zh => format!("YAML 语法错误：{info}"),
+                    };
+                    return Some(
+                        Diagnostic::new(rule::PARSE_ERROR, at..at, message)
+                            .with_label(self.lang.pick("这里", "here")),
+                    );
+                }
+            };
+            let range = self.range(span);
+            match event {
+                Event::DocumentStart(_) => {
+                    documents += 1;
+                    if documents > 1 {
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                rule::MULTIPLE_DOCUMENTS,
+                                range,
+                                self.lang.pick(
+                                    "文件包含多个 YAML 文档；vetlint 只检查第一个",
+                                    "the file holds more than one YAML document; vetlint checks only the first",
+                                ),
+                            )
+                            .with_help(self.lang.pick(
+                                "每个文件只放一个文档，把其余文档拆到单独的文件中",
+                                "put one document in each file",
+                            )),
+                        );
+                        return None;
+                    }
+                }
+                Event::StreamEnd => return None,
+                Event::Scalar(raw, style, anchor, tag) => {
+                    let range = trim_end(self.text, range);
+                    if let Err(d) = self.scalar(raw, style, anchor, tag, range) {
+                        return Some(d);
+                    }
+                }
+                Event::Alias(id) => {
+                    if let Err(d) = self.alias(id, range) {
+                        return Some(d);
+                    }
+                }
+                Event::SequenceStart(anchor, _) => {
+                    if let Err(d) = self.open(Container::Seq(Vec::new()), anchor, range) {
+                        return Some(d);
+                    }
+                }
+                Event::MappingStart(anchor, _) => {
+                    let map = Container::Map {
+                        map: Map::new(),
+                        key: None,
+                        seen: HashMap::new(),
+                    };
+                    if let Err(d) = self.open(map, anchor, range) {
+                        return Some(d);
+                    }
+                }
+                Event::SequenceEnd | Event::MappingEnd => self.close(range),
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+            }
+        }
+        None
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        self.chars
+            .get(char_index)
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
+    fn range(&self, span: Span) -> Range<usize> {
+        self.byte(span.start.index())..self.byte(span.end.index())
+    }
+
+    fn expects_key(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame {
+                container: Container::Map { key: None, .. },
+                ..
+            })
+        )
+    }
+
+    fn scalar(
+        &mut self,
+        raw: Cow<'_, str>,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<Cow<'_, Tag>>,
+        range: Range<usize>,
+    ) -> Result<(), Diagnostic> {
+        if self.expects_key() {
+            if anchor != 0 {
+                self.anchors
+                    .insert(anchor, (Value::String(raw.to_string()), 1));
+            }
+            self.set_key(raw.into_owned(), range);
+            return Ok(());
+        }
+        let value = match Scalar::parse_from_cow_and_metadata(raw.clone(), style, tag.as_ref()) {
+            Some(scalar) => scalar_value(scalar, &raw),
+            None => {
+                let tag = tag.map(|t| t.to_string()).unwrap_or_default();
+                return Err(Diagnostic::new(
+                    rule::PARSE_ERROR,
+                    range,
+                    match self.lang {
+                        Lang::En => format!("invalid YAML: `{raw}` is not a valid {tag} value"),
+                        Lang::Zh => format!("YAML 语法错误：`{raw}` 不是合法的 {tag} 值"),
+                    },
+                ));
+            }
+        };
+        if anchor != 0 {
+            self.anchors.insert(anchor, (value.clone(), 1));
+        }
+        let slot = self.slot(&range);
+        self.place(slot, value, range, 1);
+        Ok(())
+    }
+
+    fn alias(&mut self, id: usize, range: Range<usize>) -> Result<(), Diagnostic> {
+        let Some((value, nodes)) = self.anchors.get(&id).cloned() else {
+            return Err(Diagnostic::new(
+                rule::PARSE_ERROR,
+                range,
+                self.lang
+                    .pick("YAML 别名指向未定义的锚点", "YAML alias refers to an unknown anchor"),
+            ));
+        };
+        self.alias_nodes += nodes;
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            return Err(Diagnostic::new(
+                rule::PARSE_ERROR,
+                range,
+                match self.lang {
+                    Lang::En => format!(
+                        "YAML aliases expand to more than {MAX_ALIAS_NODES} values; refusing to expand further"
+                    ),
+                    Lang::Zh => {
+                        format!("YAML 别名展开后超过 {MAX_ALIAS_NODES} 个值，拒绝继续展开")
+                    }
+                },
+            ));
+        }
+        if self.expects_key() {
+            let key = match &value {
+                Value::String(s) => s.clone(),
+                Value::Number(_) | Value::Bool(_) | Value::Null => value.to_string(),
+                _ => return Err(self.complex_key(range)),
+            };
+            self.set_key(key, range);
+            return Ok(());
+        }
+        let slot = self.slot(&range);
+        self.place(slot, value, range, nodes);
+        Ok(())
+    }
+
+    fn complex_key(&self, range: Range<usize>) -> Diagnostic {
+        Diagnostic::new(
+            rule::PARSE_ERROR,
+            range,
+            self.lang.pick(
+                "不支持以列表或映射作为键；键必须是字符串",
+                "a list or mapping cannot be a key; keys must be strings",
+            ),
+        )
+    }
+
+    fn set_key(&mut self, key: String, range: Range<usize>) {
+        if let Some(Frame {
+            container: Container::Map { key: slot, .. },
+            ..
+        }) = self.stack.last_mut()
+        {
+            *slot = Some((key, range));
+        }
+    }
+
+    fn open(
+        &mut self,
+        container: Container,
+        anchor: usize,
+        range: Range<usize>,
+    ) -> Result<(), Diagnostic> {
+        if self.expects_key() {
+            return Err(self.complex_key(range));
+        }
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(Diagnostic::new(
+                rule::PARSE_ERROR,
+                range,
+                match self.lang {
+                    Lang::En => format!("nesting deeper than {MAX_DEPTH} levels"),
+                    Lang::Zh => format!("嵌套超过 {MAX_DEPTH} 层"),
+                },
+            ));
+        }
+        let slot = self.slot(&range);
+        self.stack.push(Frame {
+            container,
+            pointer: slot.pointer,
+            key: slot.key,
+            name: slot.name,
+            start: range.start,
+            last_end: range.end,
+            anchor,
+            nodes: 1,
+        });
+        Ok(())
+    }
+
+    fn close(&mut self, range: Range<usize>) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        // Flow collections end at their bracket; block ones at their last value.
+        let end = if range.is_empty() {
+            frame.last_end
+        } else {
+            range.end
+        };
+        let value = match frame.container {
+            Container::Seq(items) => Value::Array(items),
+            Container::Map { map, .. } => Value::Object(map),
+        };
+        if frame.anchor != 0 {
+            self.anchors.insert(frame.anchor, (value.clone(), frame.nodes));
+        }
+        let slot = Slot {
+            pointer: frame.pointer,
+            key: frame.key,
+            name: frame.name,
+        };
+        self.place(slot, value, frame.start..end, frame.nodes);
+    }
+
+    /// Claims the place of the next value in the innermost container.
+    fn slot(&mut self, range: &Range<usize>) -> Slot {
+        let lang = self.lang;
+        let Some(frame) = self.stack.last_mut() else {
+            return Slot {
+                pointer: String::new(),
+                key: None,
+                name: String::new(),
+            };
+        };
+        match &mut frame.container {
+            Container::Seq(items) => Slot {
+                pointer: pointer::push_index(&frame.pointer, items.len()),
+                key: None,
+                name: String::new(),
+            },
+            Container::Map { key, seen, .. } => {
+                let (name, key_range) = key
+                    .take()
+                    .unwrap_or_else(|| (String::new(), range.start..range.start));
+                if let Some(first) = seen.get(&name) {
+                    self.diagnostics.push(super::duplicate_key(
+                        &name,
+                        first.clone(),
+                        key_range.clone(),
+                        &frame.pointer,
+                        lang,
+                    ));
+                }
+                seen.insert(name.clone(), key_range.clone());
+                Slot {
+                    pointer: pointer::push(&frame.pointer, &name),
+                    key: Some(key_range),
+                    name,
+                }
+            }
+        }
+    }
+
+    /// Stores a finished value at its slot and records its spans.
+    fn place(&mut self, slot: Slot, value: Value, range: Range<usize>, nodes: usize) {
+        self.spans.insert(slot.pointer.clone(), range.clone(), slot.key);
+        let Some(frame) = self.stack.last_mut() else {
+            self.root = Some(value);
+            return;
+        };
+        frame.last_end = frame.last_end.max(range.end);
+        frame.nodes += nodes;
+        match &mut frame.container {
+            Container::Seq(items) => items.push(value),
+            Container::Map { map, .. } => {
+                map.insert(slot.name, value);
+            }
+        }
+    }
+}
+
+fn scalar_value(scalar: Scalar<'_>, raw: &str) -> Value {
+    match scalar {
+        Scalar::Null => Value::Null,
+        Scalar::Boolean(b) => Value::Bool(b),
+        Scalar::Integer(i) => Value::Number(i.into()),
+        Scalar::FloatingPoint(f) => Number::from_f64(f.into_inner())
+            .map(Value::Number)
+            .unwrap_or_else(|| Value::String(raw.to_owned())),
+        Scalar::String(s) => Value::String(s.into_owned()),
+    }
+}
+
+/// Drops trailing whitespace from a span (block scalars run on to the next token).
+fn trim_end(text: &str, range: Range<usize>) -> Range<usize> {
+    let Some(slice) = text.get(range.clone()) else {
+        return range;
+    };
+    let trimmed = slice.trim_end_matches([' ', '\t', '\r', '\n']);
+    range.start..range.start + trimmed.len()
+}

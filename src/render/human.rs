@@ -1,0 +1,236 @@
+//! `--format human`: miette's graphical reports, with a location header that counts
+//! characters (miette's own counts bytes) and a summary line.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+
+use super::RunReport;
+use crate::diagnostic::{Diagnostic, Severity, SourceFile};
+use crate::lang::Lang;
+
+/// How the human format looks.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Use colours.
+    pub color: bool,
+    /// Wrap width in columns.
+    pub width: usize,
+    /// Language of the summary line.
+    pub lang: Lang,
+}
+
+/// A source file as miette reads it: same text, but columns in characters.
+struct Snippet(Arc<SourceFile>);
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.0.text.as_str().read_span(span, before, after)?;
+        let column = if before == 0 {
+            (self.0.line_col(span.offset()).column as usize).saturating_sub(1)
+        } else {
+            inner.column()
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.0.path.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+/// One finding in miette's terms.
+struct Report {
+    message: String,
+    code: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Snippet,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Report>,
+}
+
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.code.is_empty()).then(|| Box::new(&self.code) as Box<dyn fmt::Display>)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
+    }
+}
+
+fn miette_severity(severity: Severity) -> miette::Severity {
+    match severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    }
+}
+
+fn to_miette(source: &Arc<SourceFile>, d: &Diagnostic) -> Report {
+    let span = source.clamp(&d.span);
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        d.label.clone(),
+        SourceSpan::from(span.start..span.end),
+    )];
+    let mut related = Vec::new();
+    for r in &d.related {
+        match &r.source {
+            None => {
+                let s = source.clamp(&r.span);
+                labels.push(LabeledSpan::new_with_span(
+                    Some(r.message.clone()),
+                    SourceSpan::from(s.start..s.end),
+                ));
+            }
+            Some(other) => {
+                let s = other.clamp(&r.span);
+                related.push(Report {
+                    message: r.message.clone(),
+                    code: String::new(),
+                    severity: miette::Severity::Advice,
+                    help: None,
+                    source: Snippet(other.clone()),
+                    labels: vec![LabeledSpan::new_primary_with_span(
+                        None,
+                        SourceSpan::from(s.start..s.end),
+                    )],
+                    related: Vec::new(),
+                });
+            }
+        }
+    }
+    Report {
+        message: d.message.clone(),
+        code: d.rule.clone(),
+        severity: miette_severity(d.severity),
+        help: d.help.clone(),
+        source: Snippet(source.clone()),
+        labels,
+        related,
+    }
+}
+
+/// The report handler for a style; tests use the colourless theme at a fixed width.
+pub fn handler(style: Style) -> GraphicalReportHandler {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(style.width)
+}
+
+/// Renders every finding, then a summary line.
+pub fn render(report: &RunReport, style: Style) -> String {
+    let handler = handler(style);
+    let mut out = String::new();
+    for file in &report.files {
+        for d in &file.diagnostics {
+            let _ = handler.render_report(&mut out, &to_miette(&file.source, d));
+            out.push('\n');
+        }
+    }
+    out.push_str(&summary_line(report, style.lang));
+    out.push('\n');
+    out
+}
+
+/// Renders findings without a summary (configuration errors).
+pub fn render_reports(files: &[crate::diagnostic::FileReport], style: Style) -> String {
+    let handler = handler(style);
+    let mut out = String::new();
+    for file in files {
+        for d in &file.diagnostics {
+            let _ = handler.render_report(&mut out, &to_miette(&file.source, d));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn summary_line(report: &RunReport, lang: Lang) -> String {
+    let s = report.summary();
+    let files_with = report.files.iter().filter(|f| !f.diagnostics.is_empty()).count();
+    let total = s.errors + s.warnings + s.infos;
+    match lang {
+        Lang::En => {
+            let plural = |n: usize, word: &str| {
+                if n == 1 {
+                    format!("{n} {word}")
+                } else {
+                    format!("{n} {word}s")
+                }
+            };
+            if total == 0 {
+                format!("Checked {}: no problems found.", plural(s.files, "file"))
+            } else {
+                format!(
+                    "Checked {}: {}, {}, {} in {}.",
+                    plural(s.files, "file"),
+                    plural(s.errors, "error"),
+                    plural(s.warnings, "warning"),
+                    plural(s.infos, "info"),
+                    plural(files_with, "file")
+                )
+            }
+        }
+        Lang::Zh => {
+            if total == 0 {
+                format!("检查了 {} 个文件：没有发现问题。", s.files)
+            } else {
+                format!(
+                    "检查了 {} 个文件：{} 个错误，{} 个警告，{} 条提示，分布在 {} 个文件中。",
+                    s.files, s.errors, s.warnings, s.infos, files_with
+                )
+            }
+        }
+    }
+}

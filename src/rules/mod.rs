@@ -1,0 +1,221 @@
+//! The rule set: rule metadata files (`rules/*.yaml`), checked against
+//! `schemas/rule.schema.json` and keyed by name. Adding a file adds the rule.
+
+pub mod names;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use include_dir::{Dir, include_dir};
+use serde::Deserialize;
+
+use crate::diagnostic::{Diagnostic, FileReport, Severity, SourceFile};
+use crate::lang::{Lang, Text};
+use crate::load::{self, Format};
+use crate::schema::Schemas;
+
+static RULE_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules");
+
+/// One example document of a rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Example {
+    /// A YAML document, as text.
+    Yaml(String),
+    /// A document in a stated format.
+    Formatted {
+        /// `json` or `yaml`.
+        format: ExampleFormat,
+        /// The document text.
+        text: String,
+    },
+}
+
+impl Example {
+    /// The text and its format.
+    pub fn text(&self) -> (&str, Format) {
+        match self {
+            Example::Yaml(text) => (text, Format::Yaml),
+            Example::Formatted { format, text } => (
+                text,
+                match format {
+                    ExampleFormat::Json => Format::Json,
+                    ExampleFormat::Yaml => Format::Yaml,
+                },
+            ),
+        }
+    }
+}
+
+/// Syntax of an example.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExampleFormat {
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+/// Example documents: `fail` ones raise the rule, `pass` ones do not.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Examples {
+    /// Documents that raise the rule.
+    #[serde(default)]
+    pub fail: Vec<Example>,
+    /// Documents that do not.
+    #[serde(default)]
+    pub pass: Vec<Example>,
+}
+
+/// A rule's metadata, as written in its file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleMeta {
+    /// Stable kebab-case name; equals the file stem.
+    pub name: String,
+    /// Group (`load`, `schema`, …).
+    pub group: String,
+    /// Default severity.
+    pub severity: Severity,
+    /// One line.
+    pub summary: Text,
+    /// The document that backs the rule.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Why it matters and how to fix it (Markdown).
+    pub docs: Text,
+    /// Example documents, executed as tests.
+    #[serde(default)]
+    pub examples: Examples,
+    /// The rule file, as loaded.
+    #[serde(skip)]
+    pub file: String,
+}
+
+/// Every known rule, by name.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: BTreeMap<String, Arc<RuleMeta>>,
+}
+
+impl RuleSet {
+    /// The rule files compiled into the binary.
+    pub fn bundled(schemas: &Schemas, lang: Lang) -> Result<Self, Vec<FileReport>> {
+        let files = RULE_DIR
+            .files()
+            .map(|f| (format!("rules/{}", f.path().display()), f.contents()));
+        Self::from_files(files, schemas, lang)
+    }
+
+    /// Loads rule files given as (display path, bytes). Errors carry spans in the files.
+    pub fn from_files<'b>(
+        files: impl IntoIterator<Item = (String, &'b [u8])>,
+        schemas: &Schemas,
+        lang: Lang,
+    ) -> Result<Self, Vec<FileReport>> {
+        let mut rules = BTreeMap::new();
+        let mut errors = Vec::new();
+        for (path, bytes) in files {
+            let Some(format) = Format::from_path(Path::new(&path)) else {
+                continue;
+            };
+            match load_rule(path, bytes, format, schemas, lang) {
+                Ok(rule) => {
+                    rules.insert(rule.name.clone(), Arc::new(rule));
+                }
+                Err(report) => errors.push(report),
+            }
+        }
+        if errors.is_empty() {
+            Ok(Self { rules })
+        } else {
+            errors.sort_by(|a, b| a.source.path.cmp(&b.source.path));
+            Err(errors)
+        }
+    }
+
+    /// The rule called `name`.
+    pub fn get(&self, name: &str) -> Option<&Arc<RuleMeta>> {
+        self.rules.get(name)
+    }
+
+    /// Every rule, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<RuleMeta>> {
+        self.rules.values()
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
+fn load_rule(
+    path: String,
+    bytes: &[u8],
+    format: Format,
+    schemas: &Schemas,
+    lang: Lang,
+) -> Result<RuleMeta, FileReport> {
+    let stem = Path::new(&path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.split('.').next())
+        .unwrap_or_default()
+        .to_owned();
+    let doc = load::load(path, bytes, Some(format), lang);
+    let fail = |source: Arc<SourceFile>, mut diagnostics: Vec<Diagnostic>| {
+        for d in &mut diagnostics {
+            d.rule = names::CONFIG_ERROR.to_owned();
+            d.severity = Severity::Error;
+        }
+        FileReport {
+            source,
+            diagnostics,
+        }
+    };
+    let mut diagnostics = doc.diagnostics;
+    let Some(value) = doc.value else {
+        return Err(fail(doc.source, diagnostics));
+    };
+    for failure in schemas.validate_rule(&value, lang) {
+        let span = crate::check::failure_span(&doc.spans, &doc.source.text, &failure);
+        let mut d = Diagnostic::new(names::CONFIG_ERROR, span, failure.message)
+            .with_pointer(failure.pointer);
+        d.label = failure.label;
+        d.help = failure.help;
+        diagnostics.push(d);
+    }
+    let name = value.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+    if diagnostics.is_empty() && name != stem {
+        let span = doc.spans.value_or_ancestor("/name");
+        diagnostics.push(Diagnostic::new(
+            names::CONFIG_ERROR,
+            span,
+            match lang {
+                Lang::En => format!("rule `{name}` must live in a file named `{name}.yaml`, not `{stem}`"),
+                Lang::Zh => format!("规则 `{name}` 的文件名应为 `{name}.yaml`，而不是 `{stem}`"),
+            },
+        ));
+    }
+    if !diagnostics.is_empty() {
+        return Err(fail(doc.source, diagnostics));
+    }
+    match serde_json::from_value::<RuleMeta>(value) {
+        Ok(mut rule) => {
+            rule.file = doc.source.path.clone();
+            Ok(rule)
+        }
+        Err(error) => {
+            let d = Diagnostic::new(names::CONFIG_ERROR, 0..0, error.to_string());
+            Err(fail(doc.source, vec![d]))
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Names of the rules that vetlint's code raises itself (load and schema rules); each has a
+//! metadata file in `rules/`, and a test keeps the two in step.
+
+/// The file is not valid JSON or YAML.
+pub const PARSE_ERROR: &str = "parse-error";
+/// An object has the same key twice.
+pub const DUPLICATE_KEY: &str = "duplicate-key";
+/// The document has no `kind`, or one vetlint does not know.
+pub const UNKNOWN_KIND: &str = "unknown-kind";
+/// The file could not be read.
+pub const IO_ERROR: &str = "io-error";
+/// The file is not UTF-8.
+pub const INVALID_UTF8: &str = "invalid-utf8";
+/// A YAML file holds more than one document.
+pub const MULTIPLE_DOCUMENTS: &str = "multiple-documents";
+/// `vetlint.toml` or a rule file is wrong (stops the run).
+pub const CONFIG_ERROR: &str = "config-error";
+/// A required field is missing.
+pub const SCHEMA_REQUIRED: &str = "schema-required";
+/// A value has the wrong JSON type.
+pub const SCHEMA_TYPE: &str = "schema-type";
+/// A value is not one of the allowed values.
+pub const SCHEMA_ENUM: &str = "schema-enum";
+/// An object has a field the schema does not define.
+pub const SCHEMA_ADDITIONAL_PROPERTIES: &str = "schema-additional-properties";
+/// A string does not match its pattern.
+pub const SCHEMA_PATTERN: &str = "schema-pattern";
+/// A string is not in its format (e.g. a date).
+pub const SCHEMA_FORMAT: &str = "schema-format";
+/// A number is out of range.
+pub const SCHEMA_RANGE: &str = "schema-range";
+/// A string is too short or too long.
+pub const SCHEMA_LENGTH: &str = "schema-length";
+/// A list has too few, too many or repeated items.
+pub const SCHEMA_ITEMS: &str = "schema-items";
+/// A value differs from the one constant the schema allows.
+pub const SCHEMA_CONST: &str = "schema-const";
+/// Any other schema keyword failure.
+pub const SCHEMA_INVALID: &str = "schema-invalid";
+
+/// Every built-in rule name.
+pub const ALL: &[&str] = &[
+    PARSE_ERROR,
+    DUPLICATE_KEY,
+    UNKNOWN_KIND,
+    IO_ERROR,
+    INVALID_UTF8,
+    MULTIPLE_DOCUMENTS,
+    CONFIG_ERROR,
+    SCHEMA_REQUIRED,
+    SCHEMA_TYPE,
+    SCHEMA_ENUM,
+    SCHEMA_ADDITIONAL_PROPERTIES,
+    SCHEMA_PATTERN,
+    SCHEMA_FORMAT,
+    SCHEMA_RANGE,
+    SCHEMA_LENGTH,
+    SCHEMA_ITEMS,
+    SCHEMA_CONST,
+    SCHEMA_INVALID,
+];
