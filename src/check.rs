@@ -35,6 +35,18 @@ pub enum Origin {
 }
 
 impl Engine {
+    /// The bundled schemas and rules with `config`.
+    pub fn bundled(config: Config, lang: Lang) -> Result<Self, crate::error::Error> {
+        let schemas = Schemas::bundled()?;
+        let rules = RuleSet::bundled(&schemas, lang).map_err(crate::error::Error::Config)?;
+        Ok(Self {
+            schemas,
+            rules,
+            config,
+            lang,
+        })
+    }
+
     /// Checks one document. Returns `None` for a walked file that is not a vetlint document.
     pub fn check(&self, doc: Document, origin: Origin) -> Option<FileReport> {
         let Document {
@@ -52,10 +64,18 @@ impl Engine {
             }
             Some(value) => match self.classify(value, &spans, &source.text) {
                 Ok(kind) => {
-                    let failures = self.schemas.validate(kind, value, self.lang).unwrap_or_default();
-                    diagnostics.extend(failures.into_iter().map(|f| to_diagnostic(f, &spans, &source.text)));
+                    let failures = self
+                        .schemas
+                        .validate(kind, value, self.lang)
+                        .unwrap_or_default();
+                    diagnostics.extend(
+                        failures
+                            .into_iter()
+                            .map(|f| to_diagnostic(f, &spans, &source.text)),
+                    );
                 }
-                Err((d, plausible)) => {
+                Err(unknown) => {
+                    let (d, plausible) = *unknown;
                     if origin == Origin::Walked && !plausible {
                         return None;
                     }
@@ -91,10 +111,14 @@ impl Engine {
         value: &'v Value,
         spans: &SpanIndex,
         text: &str,
-    ) -> Result<&'v str, (Diagnostic, bool)> {
+    ) -> Result<&'v str, Box<(Diagnostic, bool)>> {
         let lang = self.lang;
         let kinds: Vec<&str> = self.schemas.kinds().collect();
-        let list = kinds.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        let list = kinds
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let help = match lang {
             Lang::En => format!("vetlint checks documents of kind {list}"),
             Lang::Zh => format!("vetlint 检查的文档类型（kind）：{list}"),
@@ -109,16 +133,30 @@ impl Engine {
                 "vetlint 文档必须是带 `kind` 字段的映射（对象）",
                 "a vetlint document is a mapping with a `kind` field",
             );
-            return Err((unknown(first_line(text, spans.value_or_ancestor("")), message.into(), ""), false));
+            return Err(Box::new((
+                unknown(
+                    first_line(text, spans.value_or_ancestor("")),
+                    message.into(),
+                    "",
+                ),
+                false,
+            )));
         };
         let Some(kind) = object.get("kind") else {
             let message = lang.pick("文档缺少 `kind` 字段", "the document has no `kind` field");
-            return Err((unknown(first_line(text, spans.value_or_ancestor("")), message.into(), ""), false));
+            return Err(Box::new((
+                unknown(
+                    first_line(text, spans.value_or_ancestor("")),
+                    message.into(),
+                    "",
+                ),
+                false,
+            )));
         };
         let span = spans.value_or_ancestor("/kind");
         let Some(kind) = kind.as_str() else {
             let message = lang.pick("`kind` 必须是文本", "`kind` must be a string");
-            return Err((unknown(span, message.into(), "/kind"), true));
+            return Err(Box::new((unknown(span, message.into(), "/kind"), true)));
         };
         if self.schemas.has_kind(kind) {
             return Ok(kind);
@@ -130,7 +168,7 @@ impl Engine {
             (Lang::Zh, Some(g)) => format!("未知的文档类型 `{kind}`；是否想写 `{g}`？"),
             (Lang::Zh, None) => format!("未知的文档类型 `{kind}`"),
         };
-        Err((unknown(span, message, "/kind"), guess.is_some()))
+        Err(Box::new((unknown(span, message, "/kind"), guess.is_some())))
     }
 
     /// Whether text that failed to parse still declares a vetlint kind on some line, so that
@@ -145,7 +183,10 @@ impl Engine {
             let Some(rest) = rest.and_then(|r| r.strip_prefix(':')) else {
                 return false;
             };
-            let value = rest.trim().trim_end_matches(',').trim_matches(['"', '\'', ' ']);
+            let value = rest
+                .trim()
+                .trim_end_matches(',')
+                .trim_matches(['"', '\'', ' ']);
             self.schemas.has_kind(value)
         })
     }

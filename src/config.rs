@@ -109,10 +109,13 @@ impl Config {
             Err(e) => {
                 let span = e.span().unwrap_or(0..0);
                 let message = e.message().trim().to_owned();
-                let d = error(span, match lang {
-                    Lang::En => format!("invalid {FILE_NAME}: {message}"),
-                    Lang::Zh => format!("{FILE_NAME} 有误：{message}"),
-                });
+                let d = error(
+                    span,
+                    match lang {
+                        Lang::En => format!("invalid {FILE_NAME}: {message}"),
+                        Lang::Zh => format!("{FILE_NAME} 有误：{message}"),
+                    },
+                );
                 return Err(report(&source, vec![d]));
             }
         };
@@ -122,9 +125,13 @@ impl Config {
             if rules.get(name.get_ref()).is_none() {
                 let guess = report_suggest(name.get_ref(), rules.iter().map(|r| r.name.as_str()));
                 let message = match (lang, guess) {
-                    (Lang::En, Some(g)) => format!("unknown rule `{}`; did you mean `{g}`?", name.get_ref()),
+                    (Lang::En, Some(g)) => {
+                        format!("unknown rule `{}`; did you mean `{g}`?", name.get_ref())
+                    }
                     (Lang::En, None) => format!("unknown rule `{}`", name.get_ref()),
-                    (Lang::Zh, Some(g)) => format!("未知规则 `{}`；是否想写 `{g}`？", name.get_ref()),
+                    (Lang::Zh, Some(g)) => {
+                        format!("未知规则 `{}`；是否想写 `{g}`？", name.get_ref())
+                    }
                     (Lang::Zh, None) => format!("未知规则 `{}`", name.get_ref()),
                 };
                 diagnostics.push(error(name.span(), message).with_help(lang.pick(
@@ -163,15 +170,23 @@ impl Config {
     /// Whether a file found by walking is selected by `include`/`exclude`. `relative` is the
     /// path relative to `root`.
     pub fn selects(&self, relative: &Path) -> bool {
-        if self.exclude.as_ref().is_some_and(|set| set.is_match(relative)) {
+        if self
+            .exclude
+            .as_ref()
+            .is_some_and(|set| set.is_match(relative))
+        {
             return false;
         }
-        self.include.as_ref().is_none_or(|set| set.is_match(relative))
+        self.include
+            .as_ref()
+            .is_none_or(|set| set.is_match(relative))
     }
 
     /// Whether a path is excluded (for directories during the walk).
     pub fn excludes(&self, relative: &Path) -> bool {
-        self.exclude.as_ref().is_some_and(|set| set.is_match(relative))
+        self.exclude
+            .as_ref()
+            .is_some_and(|set| set.is_match(relative))
     }
 }
 

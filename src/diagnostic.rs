@@ -10,7 +10,17 @@ use crate::position::{LineCol, LineIndex};
 
 /// How serious a finding is.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -172,8 +182,7 @@ impl FileReport {
                 &b.pointer,
             ))
         });
-        self.diagnostics.dedup_by(|a, b| {
-            a.span == b.span && a.rule == b.rule && a.message == b.message
-        });
+        self.diagnostics
+            .dedup_by(|a, b| a.span == b.span && a.rule == b.rule && a.message == b.message);
     }
 }

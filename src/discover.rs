@@ -109,7 +109,10 @@ fn walk(root: &Path, glob: Option<(&GlobMatcher, &Path)>, config: &Config) -> Ve
         .sort_by_file_path(|a, b| a.cmp(b))
         .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            let rel = entry.path().strip_prefix(&pruning.root).unwrap_or(entry.path());
+            let rel = entry
+                .path()
+                .strip_prefix(&pruning.root)
+                .unwrap_or(entry.path());
             !(is_dir && !rel.as_os_str().is_empty() && pruning.excludes(rel))
         })
         .build();
@@ -147,7 +150,10 @@ fn glob_base(arg: &str, cwd: &Path) -> (PathBuf, Option<GlobMatcher>) {
         .split('/')
         .take_while(|part| !is_glob(part))
         .collect();
-    let literal = literal[..literal.len().min(normalized.split('/').count().saturating_sub(1))].join("/");
+    let literal = literal[..literal
+        .len()
+        .min(normalized.split('/').count().saturating_sub(1))]
+        .join("/");
     let base = if literal.is_empty() {
         cwd.to_path_buf()
     } else {

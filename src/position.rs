@@ -112,8 +112,7 @@ impl LineIndex {
     pub fn offset_of_utf16(&self, text: &str, pos: Utf16Pos) -> Option<usize> {
         let start = self.line_start(pos.line as usize)?;
         let end = self.line_content_end(text, pos.line as usize);
-        nth_boundary(&text[start..end], pos.character as usize, char::len_utf16)
-            .map(|o| start + o)
+        nth_boundary(&text[start..end], pos.character as usize, char::len_utf16).map(|o| start + o)
     }
 
     /// Byte offset of the end of a line's content, before its terminator.
@@ -185,7 +184,9 @@ mod tests {
         for (offset, _) in TEXT.char_indices() {
             let lc = index.line_col(TEXT, offset);
             let u = index.utf16(TEXT, offset);
-            if TEXT[offset..].starts_with('\n') && offset > 0 && TEXT.as_bytes()[offset - 1] == b'\r'
+            if TEXT[offset..].starts_with('\n')
+                && offset > 0
+                && TEXT.as_bytes()[offset - 1] == b'\r'
             {
                 continue; // the \n of \r\n is not addressable by column
             }

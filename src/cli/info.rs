@@ -11,13 +11,10 @@ pub fn rules_table(rules: &RuleSet, lang: Lang) -> String {
     let width = rules.iter().map(|r| r.name.len()).max().unwrap_or(4);
     let group_width = rules.iter().map(|r| r.group.len()).max().unwrap_or(5);
     let mut out = String::new();
+    let (name, group, severity) = ("NAME", "GROUP", "SEVERITY");
     let _ = writeln!(
         out,
-        "{:width$}  {:group_width$}  {:8}  {}",
-        "NAME",
-        "GROUP",
-        "SEVERITY",
-        "SUMMARY"
+        "{name:width$}  {group:group_width$}  {severity:8}  SUMMARY"
     );
     for rule in rules.iter() {
         let _ = writeln!(
@@ -51,8 +48,14 @@ pub fn explain(rule: &RuleMeta, lang: Lang) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", rule.docs.get(lang).trim_end());
     let sections = [
-        (lang.pick("## 违反规则的示例", "## Failing examples"), &rule.examples.fail),
-        (lang.pick("## 符合规则的示例", "## Passing examples"), &rule.examples.pass),
+        (
+            lang.pick("## 违反规则的示例", "## Failing examples"),
+            &rule.examples.fail,
+        ),
+        (
+            lang.pick("## 符合规则的示例", "## Passing examples"),
+            &rule.examples.pass,
+        ),
     ];
     for (title, examples) in sections {
         if examples.is_empty() {

@@ -21,7 +21,7 @@ use crate::load::{self, Format};
 use crate::render::{self, RunReport, human};
 use crate::rules::{RuleSet, names};
 use crate::schema::Schemas;
-use args::{CheckArgs, ColorChoice, Cli, Command, OutputFormat};
+use args::{CheckArgs, Cli, ColorChoice, Command, OutputFormat};
 
 /// Exit code: no finding at or above the threshold.
 pub const EXIT_OK: u8 = 0;
@@ -77,7 +77,8 @@ fn run(cli: Cli, lang: Lang) -> Result<u8, Error> {
                 Ok(EXIT_OK)
             }
             None => {
-                let guess = crate::schema::report_suggest(&rule, rules.iter().map(|r| r.name.as_str()));
+                let guess =
+                    crate::schema::report_suggest(&rule, rules.iter().map(|r| r.name.as_str()));
                 Err(Error::Usage(match guess {
                     Some(g) => format!("unknown rule `{rule}`; did you mean `{g}`?"),
                     None => format!("unknown rule `{rule}`; `vetlint rules` lists every rule"),
@@ -141,7 +142,10 @@ fn check(args: CheckArgs, schemas: Schemas, rules: RuleSet, lang: Lang) -> Resul
             .collect()
     });
     if stdin_requested {
-        let name = args.stdin_filename.clone().unwrap_or_else(|| "<stdin>".into());
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| "<stdin>".into());
         let format = Format::from_path(Path::new(&name));
         let mut bytes = Vec::new();
         let doc = match std::io::stdin().lock().read_to_end(&mut bytes) {

@@ -99,8 +99,13 @@ impl Builder {
                         ast::ObjectPropName::Word(w) => w.range.start..w.range.end,
                     };
                     if let Some(first) = seen.get(name) {
-                        self.diagnostics
-                            .push(super::duplicate_key(name, first.clone(), key_range.clone(), &path, self.lang));
+                        self.diagnostics.push(super::duplicate_key(
+                            name,
+                            first.clone(),
+                            key_range.clone(),
+                            &path,
+                            self.lang,
+                        ));
                     }
                     seen.insert(name, key_range.clone());
                     let child = pointer::push(&path, name);

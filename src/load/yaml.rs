@@ -142,17 +142,17 @@ impl Builder<'_> {
                 Event::Scalar(raw, style, anchor, tag) => {
                     let range = trim_end(self.text, range);
                     if let Err(d) = self.scalar(raw, style, anchor, tag, range) {
-                        return Some(d);
+                        return Some(*d);
                     }
                 }
                 Event::Alias(id) => {
                     if let Err(d) = self.alias(id, range) {
-                        return Some(d);
+                        return Some(*d);
                     }
                 }
                 Event::SequenceStart(anchor, _) => {
                     if let Err(d) = self.open(Container::Seq(Vec::new()), anchor, range) {
-                        return Some(d);
+                        return Some(*d);
                     }
                 }
                 Event::MappingStart(anchor, _) => {
@@ -162,7 +162,7 @@ impl Builder<'_> {
                         seen: HashMap::new(),
                     };
                     if let Err(d) = self.open(map, anchor, range) {
-                        return Some(d);
+                        return Some(*d);
                     }
                 }
                 Event::SequenceEnd | Event::MappingEnd => self.close(range),
@@ -200,7 +200,7 @@ impl Builder<'_> {
         anchor: usize,
         tag: Option<Cow<'_, Tag>>,
         range: Range<usize>,
-    ) -> Result<(), Diagnostic> {
+    ) -> Result<(), Box<Diagnostic>> {
         if self.expects_key() {
             if anchor != 0 {
                 self.anchors
@@ -213,14 +213,14 @@ impl Builder<'_> {
             Some(scalar) => scalar_value(scalar, &raw),
             None => {
                 let tag = tag.map(|t| t.to_string()).unwrap_or_default();
-                return Err(Diagnostic::new(
+                return Err(boxed(Diagnostic::new(
                     rule::PARSE_ERROR,
                     range,
                     match self.lang {
                         Lang::En => format!("invalid YAML: `{raw}` is not a valid {tag} value"),
                         Lang::Zh => format!("YAML 语法错误：`{raw}` 不是合法的 {tag} 值"),
                     },
-                ));
+                )));
             }
         };
         if anchor != 0 {
@@ -231,18 +231,20 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn alias(&mut self, id: usize, range: Range<usize>) -> Result<(), Diagnostic> {
+    fn alias(&mut self, id: usize, range: Range<usize>) -> Result<(), Box<Diagnostic>> {
         let Some((value, nodes)) = self.anchors.get(&id).cloned() else {
-            return Err(Diagnostic::new(
+            return Err(boxed(Diagnostic::new(
                 rule::PARSE_ERROR,
                 range,
-                self.lang
-                    .pick("YAML 别名指向未定义的锚点", "YAML alias refers to an unknown anchor"),
-            ));
+                self.lang.pick(
+                    "YAML 别名指向未定义的锚点",
+                    "YAML alias refers to an unknown anchor",
+                ),
+            )));
         };
         self.alias_nodes += nodes;
         if self.alias_nodes > MAX_ALIAS_NODES {
-            return Err(Diagnostic::new(
+            return Err(boxed(Diagnostic::new(
                 rule::PARSE_ERROR,
                 range,
                 match self.lang {
@@ -253,7 +255,7 @@ impl Builder<'_> {
                         format!("YAML 别名展开后超过 {MAX_ALIAS_NODES} 个值，拒绝继续展开")
                     }
                 },
-            ));
+            )));
         }
         if self.expects_key() {
             let key = match &value {
@@ -269,15 +271,15 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn complex_key(&self, range: Range<usize>) -> Diagnostic {
-        Diagnostic::new(
+    fn complex_key(&self, range: Range<usize>) -> Box<Diagnostic> {
+        boxed(Diagnostic::new(
             rule::PARSE_ERROR,
             range,
             self.lang.pick(
                 "不支持以列表或映射作为键；键必须是字符串",
                 "a list or mapping cannot be a key; keys must be strings",
             ),
-        )
+        ))
     }
 
     fn set_key(&mut self, key: String, range: Range<usize>) {
@@ -295,19 +297,19 @@ impl Builder<'_> {
         container: Container,
         anchor: usize,
         range: Range<usize>,
-    ) -> Result<(), Diagnostic> {
+    ) -> Result<(), Box<Diagnostic>> {
         if self.expects_key() {
             return Err(self.complex_key(range));
         }
         if self.stack.len() >= MAX_DEPTH {
-            return Err(Diagnostic::new(
+            return Err(boxed(Diagnostic::new(
                 rule::PARSE_ERROR,
                 range,
                 match self.lang {
                     Lang::En => format!("nesting deeper than {MAX_DEPTH} levels"),
                     Lang::Zh => format!("嵌套超过 {MAX_DEPTH} 层"),
                 },
-            ));
+            )));
         }
         let slot = self.slot(&range);
         self.stack.push(Frame {
@@ -338,7 +340,8 @@ impl Builder<'_> {
             Container::Map { map, .. } => Value::Object(map),
         };
         if frame.anchor != 0 {
-            self.anchors.insert(frame.anchor, (value.clone(), frame.nodes));
+            self.anchors
+                .insert(frame.anchor, (value.clone(), frame.nodes));
         }
         let slot = Slot {
             pointer: frame.pointer,
@@ -389,7 +392,8 @@ impl Builder<'_> {
 
     /// Stores a finished value at its slot and records its spans.
     fn place(&mut self, slot: Slot, value: Value, range: Range<usize>, nodes: usize) {
-        self.spans.insert(slot.pointer.clone(), range.clone(), slot.key);
+        self.spans
+            .insert(slot.pointer.clone(), range.clone(), slot.key);
         let Some(frame) = self.stack.last_mut() else {
             self.root = Some(value);
             return;
@@ -424,4 +428,9 @@ fn trim_end(text: &str, range: Range<usize>) -> Range<usize> {
     };
     let trimmed = slice.trim_end_matches([' ', '\t', '\r', '\n']);
     range.start..range.start + trimmed.len()
+}
+
+/// Boxes a diagnostic that stops loading (keeps `Result`s small).
+fn boxed(d: Diagnostic) -> Box<Diagnostic> {
+    Box::new(d)
 }

@@ -198,7 +198,11 @@ pub fn render_reports(files: &[crate::diagnostic::FileReport], style: Style) -> 
 
 fn summary_line(report: &RunReport, lang: Lang) -> String {
     let s = report.summary();
-    let files_with = report.files.iter().filter(|f| !f.diagnostics.is_empty()).count();
+    let files_with = report
+        .files
+        .iter()
+        .filter(|f| !f.diagnostics.is_empty())
+        .count();
     let total = s.errors + s.warnings + s.infos;
     match lang {
         Lang::En => {

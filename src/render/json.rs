@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{RunReport, Summary};
-use crate::diagnostic::{SourceFile, Severity};
+use crate::diagnostic::{Severity, SourceFile};
 
 /// Version of the JSON format; bumped on any incompatible change.
 pub const VERSION: u32 = 1;

@@ -193,14 +193,19 @@ fn load_rule(
         d.help = failure.help;
         diagnostics.push(d);
     }
-    let name = value.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+    let name = value
+        .get("name")
+        .and_then(|n| n.as_str())
+        .unwrap_or_default();
     if diagnostics.is_empty() && name != stem {
         let span = doc.spans.value_or_ancestor("/name");
         diagnostics.push(Diagnostic::new(
             names::CONFIG_ERROR,
             span,
             match lang {
-                Lang::En => format!("rule `{name}` must live in a file named `{name}.yaml`, not `{stem}`"),
+                Lang::En => {
+                    format!("rule `{name}` must live in a file named `{name}.yaml`, not `{stem}`")
+                }
                 Lang::Zh => format!("规则 `{name}` 的文件名应为 `{name}.yaml`，而不是 `{stem}`"),
             },
         ));

@@ -121,7 +121,10 @@ impl Schemas {
         };
         let mut kinds = BTreeMap::new();
         for file in files.values() {
-            if let Some(kind) = file.value.pointer("/properties/kind/const").and_then(Value::as_str)
+            if let Some(kind) = file
+                .value
+                .pointer("/properties/kind/const")
+                .and_then(Value::as_str)
             {
                 kinds.insert(kind.to_owned(), (file.file.clone(), compile(file)?));
             }

@@ -96,7 +96,13 @@ impl Context<'_> {
             .map(|t| bilingual(t, self.lang).to_owned())
     }
 
-    fn push(&self, kind: &ValidationErrorKind, instance: &Value, raw: &str, out: &mut Vec<SchemaFailure>) {
+    fn push(
+        &self,
+        kind: &ValidationErrorKind,
+        instance: &Value,
+        raw: &str,
+        out: &mut Vec<SchemaFailure>,
+    ) {
         let lang = self.lang;
         let field = self.field();
         let shown = show(instance);
@@ -123,7 +129,10 @@ impl Context<'_> {
                 f
             }
             K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => {
-                let allowed = self.sub(self.pointer).map(|s| s.property_names()).unwrap_or_default();
+                let allowed = self
+                    .sub(self.pointer)
+                    .map(|s| s.property_names())
+                    .unwrap_or_default();
                 let present: Vec<&str> = instance
                     .as_object()
                     .map(|o| o.keys().map(String::as_str).collect())
@@ -132,12 +141,18 @@ impl Context<'_> {
                     let candidates = allowed.iter().copied().filter(|a| !present.contains(a));
                     let guess = suggest(key, candidates);
                     let message = match (lang, guess) {
-                        (Lang::En, Some(g)) => format!("unknown field `{key}`; did you mean `{g}`?"),
+                        (Lang::En, Some(g)) => {
+                            format!("unknown field `{key}`; did you mean `{g}`?")
+                        }
                         (Lang::En, None) => format!("unknown field `{key}`"),
                         (Lang::Zh, Some(g)) => format!("未知字段 `{key}`；是否想写 `{g}`？"),
                         (Lang::Zh, None) => format!("未知字段 `{key}`"),
                     };
-                    let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+                    let list = allowed
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     out.push(SchemaFailure {
                         rule: names::SCHEMA_ADDITIONAL_PROPERTIES,
                         pointer: pointer::push(self.pointer, key),
@@ -170,8 +185,16 @@ impl Context<'_> {
                     },
                 );
                 f.label = Some(format!("{actual} {shown}"));
-                if instance.is_string() && matches!(kind, TypeKind::Single(JsonType::Number | JsonType::Integer)) {
-                    f.help = Some(lang.pick("去掉引号和单位，只写数字", "write the bare number, without quotes or units").to_owned());
+                if instance.is_string()
+                    && matches!(kind, TypeKind::Single(JsonType::Number | JsonType::Integer))
+                {
+                    f.help = Some(
+                        lang.pick(
+                            "去掉引号和单位，只写数字",
+                            "write the bare number, without quotes or units",
+                        )
+                        .to_owned(),
+                    );
                 }
                 f
             }
@@ -186,7 +209,9 @@ impl Context<'_> {
                 let mut f = self.failure(
                     names::SCHEMA_ENUM,
                     match lang {
-                        Lang::En => format!("{field} has the value {shown}, which is not one of: {list}"),
+                        Lang::En => {
+                            format!("{field} has the value {shown}, which is not one of: {list}")
+                        }
                         Lang::Zh => format!("{field} 的值 {shown} 不在可选范围内：{list}"),
                     },
                 );
@@ -202,7 +227,9 @@ impl Context<'_> {
                 let mut f = self.failure(
                     names::SCHEMA_PATTERN,
                     match lang {
-                        Lang::En => format!("{shown} is not a valid {what}: it must match `{pattern}`"),
+                        Lang::En => {
+                            format!("{shown} is not a valid {what}: it must match `{pattern}`")
+                        }
                         Lang::Zh => format!("{shown} 不是合法的{what}：应符合 `{pattern}`"),
                     },
                 );
@@ -227,11 +254,18 @@ impl Context<'_> {
             }
             K::Minimum { limit } => self.range(&field, &shown, ("at least", "不能小于"), limit),
             K::Maximum { limit } => self.range(&field, &shown, ("at most", "不能大于"), limit),
-            K::ExclusiveMinimum { limit } => self.range(&field, &shown, ("greater than", "必须大于"), limit),
-            K::ExclusiveMaximum { limit } => self.range(&field, &shown, ("less than", "必须小于"), limit),
-            K::MultipleOf { multiple_of, .. } => {
-                self.range(&field, &shown, ("a multiple of", "必须是其整数倍："), &Value::from(*multiple_of))
+            K::ExclusiveMinimum { limit } => {
+                self.range(&field, &shown, ("greater than", "必须大于"), limit)
             }
+            K::ExclusiveMaximum { limit } => {
+                self.range(&field, &shown, ("less than", "必须小于"), limit)
+            }
+            K::MultipleOf { multiple_of, .. } => self.range(
+                &field,
+                &shown,
+                ("a multiple of", "必须是其整数倍："),
+                &Value::from(*multiple_of),
+            ),
             K::MinLength { limit: 1 } => self.failure(
                 names::SCHEMA_LENGTH,
                 match lang {
@@ -239,10 +273,18 @@ impl Context<'_> {
                     Lang::Zh => format!("{field} 不能为空"),
                 },
             ),
-            K::MinLength { limit } => self.count(names::SCHEMA_LENGTH, &field, instance, *limit, true),
-            K::MaxLength { limit } => self.count(names::SCHEMA_LENGTH, &field, instance, *limit, false),
-            K::MinItems { limit } => self.count(names::SCHEMA_ITEMS, &field, instance, *limit, true),
-            K::MaxItems { limit } => self.count(names::SCHEMA_ITEMS, &field, instance, *limit, false),
+            K::MinLength { limit } => {
+                self.count(names::SCHEMA_LENGTH, &field, instance, *limit, true)
+            }
+            K::MaxLength { limit } => {
+                self.count(names::SCHEMA_LENGTH, &field, instance, *limit, false)
+            }
+            K::MinItems { limit } => {
+                self.count(names::SCHEMA_ITEMS, &field, instance, *limit, true)
+            }
+            K::MaxItems { limit } => {
+                self.count(names::SCHEMA_ITEMS, &field, instance, *limit, false)
+            }
             K::UniqueItems => self.failure(
                 names::SCHEMA_ITEMS,
                 match lang {
@@ -290,7 +332,14 @@ impl Context<'_> {
         f
     }
 
-    fn count(&self, rule: &'static str, field: &str, instance: &Value, limit: u64, min: bool) -> SchemaFailure {
+    fn count(
+        &self,
+        rule: &'static str,
+        field: &str,
+        instance: &Value,
+        limit: u64,
+        min: bool,
+    ) -> SchemaFailure {
         let (found, unit_en, unit_zh) = match instance {
             Value::Array(a) => (a.len(), "item", "项"),
             Value::String(s) => (s.chars().count(), "character", "个字符"),
@@ -300,10 +349,18 @@ impl Context<'_> {
         self.failure(
             rule,
             match (self.lang, min) {
-                (Lang::En, true) => format!("{field} must have at least {limit} {unit_en}{plural}, found {found}"),
-                (Lang::En, false) => format!("{field} must have at most {limit} {unit_en}{plural}, found {found}"),
-                (Lang::Zh, true) => format!("{field} 至少需要 {limit} {unit_zh}，实际 {found} {unit_zh}"),
-                (Lang::Zh, false) => format!("{field} 最多 {limit} {unit_zh}，实际 {found} {unit_zh}"),
+                (Lang::En, true) => {
+                    format!("{field} must have at least {limit} {unit_en}{plural}, found {found}")
+                }
+                (Lang::En, false) => {
+                    format!("{field} must have at most {limit} {unit_en}{plural}, found {found}")
+                }
+                (Lang::Zh, true) => {
+                    format!("{field} 至少需要 {limit} {unit_zh}，实际 {found} {unit_zh}")
+                }
+                (Lang::Zh, false) => {
+                    format!("{field} 最多 {limit} {unit_zh}，实际 {found} {unit_zh}")
+                }
             },
         )
     }
@@ -324,7 +381,11 @@ fn field_name(at: &str, lang: Lang) -> String {
         return lang.pick("文档", "the document").to_owned();
     };
     if let Ok(index) = last.parse::<usize>() {
-        let parent = tokens.len().checked_sub(2).map(|i| tokens[i].as_str()).unwrap_or("");
+        let parent = tokens
+            .len()
+            .checked_sub(2)
+            .map(|i| tokens[i].as_str())
+            .unwrap_or("");
         return match lang {
             Lang::En => format!("item {} of `{parent}`", index + 1),
             Lang::Zh => format!("`{parent}` 的第 {} 项", index + 1),

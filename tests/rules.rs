@@ -1,0 +1,165 @@
+//! Conventions every rule must follow, and the examples inside rule files run as tests.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use vetlint::check::{Engine, Origin};
+use vetlint::config::Config;
+use vetlint::lang::Lang;
+use vetlint::load;
+use vetlint::rules::names;
+
+/// Rules whose trigger is not a document (a missing file, a bad configuration, bytes that a
+/// YAML rule file cannot hold), so their rule files show no document examples.
+const NO_DOCUMENT_EXAMPLES: &[&str] = &[names::IO_ERROR, names::CONFIG_ERROR, names::INVALID_UTF8];
+
+fn engine(lang: Lang) -> Engine {
+    Engine::bundled(Config::default_at(common::root()), lang).expect("bundled rules load")
+}
+
+#[test]
+fn every_built_in_rule_has_a_rule_file_and_every_rule_file_is_known() {
+    let engine = engine(Lang::En);
+    let files: BTreeSet<&str> = engine.rules.iter().map(|r| r.name.as_str()).collect();
+    let built_in: BTreeSet<&str> = names::ALL.iter().copied().collect();
+    assert_eq!(files, built_in);
+    for rule in engine.rules.iter() {
+        assert_eq!(rule.file, format!("rules/{}.yaml", rule.name));
+    }
+}
+
+#[test]
+fn every_rule_has_passing_and_failing_fixtures_with_snapshots() {
+    let engine = engine(Lang::En);
+    let fixtures = common::root().join("fixtures/rules");
+    let snapshots = common::root().join("tests/snapshots");
+    let mut problems = Vec::new();
+    for rule in engine.rules.iter() {
+        let dir = fixtures.join(&rule.name);
+        let cases: Vec<String> = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for prefix in ["pass", "fail"] {
+            if !cases.iter().any(|c| c.starts_with(prefix)) {
+                problems.push(format!(
+                    "{}: no `{prefix}` fixture in {}",
+                    rule.name,
+                    dir.display()
+                ));
+            }
+        }
+        for case in cases
+            .iter()
+            .filter(|c| c.starts_with("pass") || c.starts_with("fail"))
+        {
+            let snap = snapshots.join(format!("fixtures__{}__{case}.snap", rule.name));
+            if !snap.is_file() {
+                problems.push(format!("{}: no snapshot {}", rule.name, snap.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_rule_has_docs_and_examples_in_both_languages() {
+    let engine = engine(Lang::En);
+    for rule in engine.rules.iter() {
+        assert!(
+            rule.docs.zh.trim().len() > 40,
+            "{}: zh docs too short",
+            rule.name
+        );
+        assert!(
+            rule.docs.en.trim().len() > 40,
+            "{}: en docs too short",
+            rule.name
+        );
+        if NO_DOCUMENT_EXAMPLES.contains(&rule.name.as_str()) {
+            continue;
+        }
+        assert!(
+            !rule.examples.fail.is_empty(),
+            "{}: no failing example",
+            rule.name
+        );
+        assert!(
+            !rule.examples.pass.is_empty(),
+            "{}: no passing example",
+            rule.name
+        );
+    }
+}
+
+#[test]
+fn rule_examples_raise_their_rule_exactly_when_they_should() {
+    for lang in [Lang::En, Lang::Zh] {
+        let engine = engine(lang);
+        for rule in engine.rules.iter() {
+            let all = [(true, &rule.examples.fail), (false, &rule.examples.pass)];
+            for (failing, examples) in all {
+                for (i, example) in examples.iter().enumerate() {
+                    let (text, format) = example.text();
+                    let doc =
+                        load::load(format!("example-{i}"), text.as_bytes(), Some(format), lang);
+                    let report = engine
+                        .check(doc, Origin::Explicit)
+                        .expect("explicit files are checked");
+                    let raised = report.diagnostics.iter().any(|d| d.rule == rule.name);
+                    assert_eq!(
+                        raised,
+                        failing,
+                        "{} {} example {i}: {:#?}",
+                        rule.name,
+                        if failing { "fail" } else { "pass" },
+                        report.diagnostics
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_schema_property_is_documented_in_both_languages() {
+    let engine = engine(Lang::En);
+    let mut missing = Vec::new();
+    for file in engine.schemas.files() {
+        walk(&file.value, &file.file, &mut missing);
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+fn walk(node: &serde_json::Value, at: &str, missing: &mut Vec<String>) {
+    let Some(object) = node.as_object() else {
+        return;
+    };
+    for key in ["properties", "$defs"] {
+        if let Some(children) = object.get(key).and_then(|p| p.as_object()) {
+            for (name, child) in children {
+                let here = format!("{at}/{key}/{name}");
+                let description = child
+                    .get("description")
+                    .and_then(|d| d.as_str())
+                    .unwrap_or("");
+                let bilingual = description.split_once(" / ").is_some_and(|(zh, en)| {
+                    zh.chars().any(|c| c > '\u{2e80}')
+                        && en.chars().any(|c| c.is_ascii_alphabetic())
+                });
+                if !bilingual {
+                    missing.push(format!("{here}: description must be `中文 / English`"));
+                }
+                walk(child, &here, missing);
+            }
+        }
+    }
+    for key in ["items", "additionalProperties"] {
+        if let Some(child) = object.get(key) {
+            walk(child, &format!("{at}/{key}"), missing);
+        }
+    }
+}
