@@ -163,3 +163,38 @@ fn walk(node: &serde_json::Value, at: &str, missing: &mut Vec<String>) {
         }
     }
 }
+
+/// The README's rule table, generated from `rules/`.
+fn rules_table(engine: &Engine) -> String {
+    let mut out = String::from("| rule | group | severity | summary | 说明 |\n| --- | --- | --- | --- | --- |\n");
+    for rule in engine.rules.iter() {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            rule.name,
+            rule.group,
+            rule.severity.as_str(),
+            rule.summary.en,
+            rule.summary.zh
+        ));
+    }
+    out
+}
+
+#[test]
+fn readme_rule_table_is_generated_from_the_rule_files() {
+    let engine = engine(Lang::En);
+    let path = common::root().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (start, end) = ("<!-- rules:start -->\n", "<!-- rules:end -->");
+    let from = readme.find(start).expect("rules:start marker") + start.len();
+    let to = readme.find(end).expect("rules:end marker");
+    let expected = rules_table(&engine);
+    if readme[from..to] != expected {
+        if std::env::var_os("VETLINT_BLESS").is_some() {
+            let updated = format!("{}{}{}", &readme[..from], expected, &readme[to..]);
+            std::fs::write(&path, updated).unwrap();
+        } else {
+            panic!("README rule table is stale; run `VETLINT_BLESS=1 cargo test --test rules`");
+        }
+    }
+}
