@@ -57,6 +57,23 @@ impl Engine {
             ..
         } = doc;
         match &value {
+            None if diagnostics.is_empty() => {
+                // Nothing but whitespace and comments.
+                if origin == Origin::Walked {
+                    return None;
+                }
+                diagnostics.push(
+                    Diagnostic::new(
+                        names::UNKNOWN_KIND,
+                        0..0,
+                        self.lang.pick("文件是空的", "the file is empty"),
+                    )
+                    .with_help(self.lang.pick(
+                        "vetlint 文档是一个带 `kind` 字段的映射（对象）",
+                        "a vetlint document is a mapping with a `kind` field",
+                    )),
+                );
+            }
             None => {
                 if origin == Origin::Walked && !self.looks_like_document(&source.text) {
                     return None;
@@ -168,7 +185,10 @@ impl Engine {
             (Lang::Zh, Some(g)) => format!("未知的文档类型 `{kind}`；是否想写 `{g}`？"),
             (Lang::Zh, None) => format!("未知的文档类型 `{kind}`"),
         };
-        Err(Box::new((unknown(span, message, "/kind"), guess.is_some())))
+        // A walked file of another tool (`kind: Deployment`) is skipped; a near miss or a
+        // Chinese kind name is meant for vetlint and reported.
+        let plausible = guess.is_some() || kind.chars().any(|c| c > '\u{2e80}');
+        Err(Box::new((unknown(span, message, "/kind"), plausible)))
     }
 
     /// Whether text that failed to parse still declares a vetlint kind on some line, so that
@@ -195,7 +215,13 @@ impl Engine {
 /// The span a schema failure points at.
 pub fn failure_span(spans: &SpanIndex, text: &str, failure: &SchemaFailure) -> Range<usize> {
     match failure.target {
-        Target::Value => spans.value_or_ancestor(&failure.pointer),
+        // An empty value (`key:` with nothing after it) has no width: point at its key.
+        Target::Value => match spans.get(&failure.pointer) {
+            Some(node) if node.value.is_empty() => {
+                node.key.clone().unwrap_or_else(|| node.value.clone())
+            }
+            _ => spans.value_or_ancestor(&failure.pointer),
+        },
         Target::Key => spans.key_or_value(&failure.pointer),
         Target::Object => match spans.get(&failure.pointer) {
             Some(node) => match &node.key {

@@ -162,7 +162,7 @@ mod tests {
     fn columns_count_characters_and_utf16_units() {
         let index = LineIndex::new(TEXT);
         let x = TEXT.find('x').unwrap();
-        assert_eq!(x, 16, "byte offset: 3 + 3*2 + 1 + 4 + 1");
+        assert_eq!(x, 15, "byte offset: 3 + 3 * 2 + 1 + 4 + 1");
         assert_eq!(index.line_col(TEXT, x), LineCol { line: 1, column: 9 });
         assert_eq!(
             index.utf16(TEXT, x),

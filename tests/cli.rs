@@ -53,7 +53,7 @@ fn short_format_counts_columns_in_characters() {
     )]);
     let (_, out, _) = run(vetlint(dir.path()).args(["check", "bad.yaml", "--format", "short"]));
     assert!(
-        out.contains("bad.yaml:4:8: error[schema-type]: `level` must be a string, not a mapping"),
+        out.contains("bad.yaml:4:8: error[schema-type]: `level` must be a string, found a mapping `{\"中\":1}`"),
         "{out}"
     );
 }

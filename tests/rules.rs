@@ -166,7 +166,9 @@ fn walk(node: &serde_json::Value, at: &str, missing: &mut Vec<String>) {
 
 /// The README's rule table, generated from `rules/`.
 fn rules_table(engine: &Engine) -> String {
-    let mut out = String::from("| rule | group | severity | summary | 说明 |\n| --- | --- | --- | --- | --- |\n");
+    let mut out = String::from(
+        "| rule | group | severity | summary | 说明 |\n| --- | --- | --- | --- | --- |\n",
+    );
     for rule in engine.rules.iter() {
         out.push_str(&format!(
             "| `{}` | {} | {} | {} | {} |\n",

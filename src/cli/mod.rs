@@ -230,11 +230,11 @@ fn load_config(args: &CheckArgs, cwd: &Path, rules: &RuleSet, lang: Lang) -> Res
     let Some(file) = file else {
         return Ok(Config::default_at(cwd.to_path_buf()));
     };
+    let display = discover::display_path(&file, cwd);
     let text = std::fs::read_to_string(&file).map_err(|source| Error::Io {
-        path: file.display().to_string(),
+        path: display.clone(),
         source,
     })?;
-    let display = discover::display_path(&file, cwd);
     Config::parse(&file, display, text, rules, lang).map_err(|r| Error::Config(vec![r]))
 }
 

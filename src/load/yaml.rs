@@ -100,6 +100,8 @@ impl Builder<'_> {
     fn run(&mut self) -> Option<Diagnostic> {
         let mut parser = Parser::new_from_str(self.text);
         let mut documents = 0;
+        // The span of a second document's start, until it shows content.
+        let mut extra: Option<Range<usize>> = None;
         while let Some(next) = parser.next_event() {
             let (event, span) = match next {
                 Ok(ok) => ok,
@@ -120,25 +122,22 @@ impl Builder<'_> {
             match event {
                 Event::DocumentStart(_) => {
                     documents += 1;
-                    if documents > 1 {
-                        self.diagnostics.push(
-                            Diagnostic::new(
-                                rule::MULTIPLE_DOCUMENTS,
-                                range,
-                                self.lang.pick(
-                                    "文件包含多个 YAML 文档；vetlint 只检查第一个",
-                                    "the file holds more than one YAML document; vetlint checks only the first",
-                                ),
-                            )
-                            .with_help(self.lang.pick(
-                                "每个文件只放一个文档，把其余文档拆到单独的文件中",
-                                "put one document in each file",
-                            )),
-                        );
+                    if documents > 1 && extra.replace(range).is_some() {
+                        let d = self.extra_document(extra.take());
+                        self.diagnostics.push(d);
                         return None;
                     }
                 }
+                // A lone `---` at the end opens an empty document: harmless, not reported.
+                Event::Scalar(ref raw, ScalarStyle::Plain, 0, None)
+                    if extra.is_some() && raw.is_empty() => {}
+                Event::DocumentEnd if extra.is_some() => {}
                 Event::StreamEnd => return None,
+                _ if extra.is_some() => {
+                    let d = self.extra_document(extra.take());
+                    self.diagnostics.push(d);
+                    return None;
+                }
                 Event::Scalar(raw, style, anchor, tag) => {
                     let range = trim_end(self.text, range);
                     if let Err(d) = self.scalar(raw, style, anchor, tag, range) {
@@ -170,6 +169,21 @@ impl Builder<'_> {
             }
         }
         None
+    }
+
+    fn extra_document(&self, at: Option<Range<usize>>) -> Diagnostic {
+        Diagnostic::new(
+            rule::MULTIPLE_DOCUMENTS,
+            at.unwrap_or(0..0),
+            self.lang.pick(
+                "文件包含多个 YAML 文档；vetlint 只检查第一个",
+                "the file holds more than one YAML document; vetlint checks only the first",
+            ),
+        )
+        .with_help(self.lang.pick(
+            "每个文件只放一个文档，把其余文档拆到单独的文件中",
+            "put one document in each file",
+        ))
     }
 
     fn byte(&self, char_index: usize) -> usize {

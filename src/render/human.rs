@@ -112,8 +112,21 @@ fn miette_severity(severity: Severity) -> miette::Severity {
     }
 }
 
+/// Spans longer than this many lines are drawn on their first line only; the JSON output
+/// keeps the whole span.
+const MAX_DRAWN_LINES: usize = 4;
+
+fn drawn(source: &SourceFile, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let span = source.clamp(span);
+    let lines = source.lines.line_of(span.end) - source.lines.line_of(span.start);
+    if lines < MAX_DRAWN_LINES {
+        return span;
+    }
+    crate::check::first_line(&source.text, span)
+}
+
 fn to_miette(source: &Arc<SourceFile>, d: &Diagnostic) -> Report {
-    let span = source.clamp(&d.span);
+    let span = drawn(source, &d.span);
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         d.label.clone(),
         SourceSpan::from(span.start..span.end),
@@ -122,14 +135,14 @@ fn to_miette(source: &Arc<SourceFile>, d: &Diagnostic) -> Report {
     for r in &d.related {
         match &r.source {
             None => {
-                let s = source.clamp(&r.span);
+                let s = drawn(source, &r.span);
                 labels.push(LabeledSpan::new_with_span(
                     Some(r.message.clone()),
                     SourceSpan::from(s.start..s.end),
                 ));
             }
             Some(other) => {
-                let s = other.clamp(&r.span);
+                let s = drawn(other, &r.span);
                 related.push(Report {
                     message: r.message.clone(),
                     code: String::new(),
@@ -217,12 +230,12 @@ fn summary_line(report: &RunReport, lang: Lang) -> String {
                 format!("Checked {}: no problems found.", plural(s.files, "file"))
             } else {
                 format!(
-                    "Checked {}: {}, {}, {} in {}.",
+                    "Checked {}: {}, {}, {} (in {} of them).",
                     plural(s.files, "file"),
                     plural(s.errors, "error"),
                     plural(s.warnings, "warning"),
                     plural(s.infos, "info"),
-                    plural(files_with, "file")
+                    files_with
                 )
             }
         }
@@ -231,7 +244,7 @@ fn summary_line(report: &RunReport, lang: Lang) -> String {
                 format!("检查了 {} 个文件：没有发现问题。", s.files)
             } else {
                 format!(
-                    "检查了 {} 个文件：{} 个错误，{} 个警告，{} 条提示，分布在 {} 个文件中。",
+                    "检查了 {} 个文件：{} 个错误，{} 个警告，{} 条提示（涉及其中 {} 个文件）。",
                     s.files, s.errors, s.warnings, s.infos, files_with
                 )
             }

@@ -9,21 +9,31 @@ use crate::pointer;
 /// A schema node together with the schema document it lives in.
 #[derive(Debug, Clone, Copy)]
 pub struct Subschema<'s> {
-    /// The node.
+    /// The node, with `$ref`s followed.
     pub node: &'s Value,
     /// The schema document that holds it (the base for its relative `$ref`s).
     pub base: &'s Value,
+    /// The node as written at the property, before following `$ref`: its own title and
+    /// description win over the shared definition's.
+    pub site: &'s Value,
 }
 
 impl<'s> Subschema<'s> {
-    /// The node's `title`.
-    pub fn title(&self) -> Option<&'s str> {
-        self.node.get("title").and_then(Value::as_str)
+    fn annotation(&self, key: &str) -> Option<&'s str> {
+        self.site
+            .get(key)
+            .or_else(|| self.node.get(key))
+            .and_then(Value::as_str)
     }
 
-    /// The node's `description`.
+    /// The `title` written at the property, else the definition's.
+    pub fn title(&self) -> Option<&'s str> {
+        self.annotation("title")
+    }
+
+    /// The `description` written at the property, else the definition's.
     pub fn description(&self) -> Option<&'s str> {
-        self.node.get("description").and_then(Value::as_str)
+        self.annotation("description")
     }
 
     /// Names declared under `properties`.
@@ -49,7 +59,11 @@ pub(super) fn deref<'s>(schemas: &'s Schemas, mut at: Subschema<'s>) -> Option<S
             schemas.resolve(at.base, doc)?
         };
         let node = schemas.resolve(at.base, reference)?;
-        at = Subschema { node, base };
+        at = Subschema {
+            node,
+            base,
+            site: at.site,
+        };
     }
     None
 }
@@ -65,6 +79,7 @@ pub(super) fn at_pointer<'s>(
         Subschema {
             node: root,
             base: root,
+            site: root,
         },
     )?;
     for token in pointer::tokens(pointer) {
@@ -84,6 +99,7 @@ pub(super) fn at_pointer<'s>(
             Subschema {
                 node: child,
                 base: at.base,
+                site: child,
             },
         )?;
     }

@@ -55,6 +55,7 @@ pub(super) fn failures(
             root,
             lang,
             pointer: &at,
+            keyword: error.schema_path().as_str(),
         };
         ctx.push(error.kind(), instance, &error.to_string(), &mut out);
     }
@@ -66,6 +67,8 @@ struct Context<'a> {
     root: &'a Value,
     lang: Lang,
     pointer: &'a str,
+    /// Location of the failing keyword inside its schema resource.
+    keyword: &'a str,
 }
 
 impl Context<'_> {
@@ -94,6 +97,24 @@ impl Context<'_> {
         self.sub(self.pointer)
             .and_then(|s| s.title())
             .map(|t| bilingual(t, self.lang).to_owned())
+    }
+
+    /// The nearest `description` around the failing keyword (e.g. on the `then` branch that
+    /// holds a `const`), which says why the schema insists.
+    fn keyword_description(&self) -> Option<String> {
+        let mut at = self.keyword;
+        for _ in 0..4 {
+            at = pointer::parent(at)?;
+            // The keyword's resource is the kind's schema or a shared one; try the kind first.
+            let node = self
+                .root
+                .pointer(at)
+                .or_else(|| self.schemas.files().find_map(|f| f.value.pointer(at)))?;
+            if let Some(d) = node.get("description").and_then(Value::as_str) {
+                return Some(bilingual(d, self.lang).to_owned());
+            }
+        }
+        None
     }
 
     fn push(
@@ -180,11 +201,14 @@ impl Context<'_> {
                 let mut f = self.failure(
                     names::SCHEMA_TYPE,
                     match lang {
-                        Lang::En => format!("{field} must be {expected}, not {actual}"),
-                        Lang::Zh => format!("{field} 应为{expected}，实际是{actual}"),
+                        Lang::En => format!("{field} must be {expected}, found {actual} {shown}"),
+                        Lang::Zh => format!("{field} 应为{expected}，实际是{actual} {shown}"),
                     },
                 );
-                f.label = Some(format!("{actual} {shown}"));
+                f.label = Some(match lang {
+                    Lang::En => format!("expected {expected}"),
+                    Lang::Zh => format!("应为{expected}"),
+                });
                 if instance.is_string()
                     && matches!(kind, TypeKind::Single(JsonType::Number | JsonType::Integer))
                 {
@@ -263,7 +287,7 @@ impl Context<'_> {
             K::MultipleOf { multiple_of, .. } => self.range(
                 &field,
                 &shown,
-                ("a multiple of", "必须是其整数倍："),
+                ("a multiple of", "必须是此数的整数倍："),
                 &Value::from(*multiple_of),
             ),
             K::MinLength { limit: 1 } => self.failure(
@@ -283,15 +307,50 @@ impl Context<'_> {
                 self.count(names::SCHEMA_ITEMS, &field, instance, *limit, true)
             }
             K::MaxItems { limit } => {
-                self.count(names::SCHEMA_ITEMS, &field, instance, *limit, false)
+                let mut f = self.count(names::SCHEMA_ITEMS, &field, instance, *limit, false);
+                // Point at the first item too many rather than the whole list.
+                f.pointer = pointer::push_index(self.pointer, usize::try_from(*limit).unwrap_or(0));
+                f.label = Some(
+                    lang.pick("从这一项起超出上限", "one item too many from here")
+                        .to_owned(),
+                );
+                f
             }
-            K::UniqueItems => self.failure(
-                names::SCHEMA_ITEMS,
-                match lang {
-                    Lang::En => format!("{field} must not contain duplicate items"),
-                    Lang::Zh => format!("{field} 不能包含重复项"),
-                },
-            ),
+            K::MinProperties { limit } | K::MaxProperties { limit } => {
+                let found = instance.as_object().map_or(0, |o| o.len());
+                let min = matches!(kind, K::MinProperties { .. });
+                self.failure(
+                    names::SCHEMA_INVALID,
+                    match (lang, min) {
+                        (Lang::En, true) => {
+                            format!("{field} must have at least {limit} field(s), found {found}")
+                        }
+                        (Lang::En, false) => {
+                            format!("{field} must have at most {limit} field(s), found {found}")
+                        }
+                        (Lang::Zh, true) => {
+                            format!("{field} 至少需要 {limit} 个字段，实际 {found} 个")
+                        }
+                        (Lang::Zh, false) => {
+                            format!("{field} 最多 {limit} 个字段，实际 {found} 个")
+                        }
+                    },
+                )
+            }
+            K::UniqueItems => {
+                let mut f = self.failure(
+                    names::SCHEMA_ITEMS,
+                    match lang {
+                        Lang::En => format!("{field} must not contain duplicate items"),
+                        Lang::Zh => format!("{field} 不能包含重复项"),
+                    },
+                );
+                if let Some(again) = first_repeat(instance) {
+                    f.pointer = pointer::push_index(self.pointer, again);
+                    f.label = Some(lang.pick("重复项", "repeated item").to_owned());
+                }
+                f
+            }
             K::Contains => self.failure(
                 names::SCHEMA_ITEMS,
                 match lang {
@@ -300,14 +359,19 @@ impl Context<'_> {
                 },
             ),
             K::Constant { expected_value } => {
-                let expected = plain(expected_value);
-                self.failure(
+                let expected = match expected_value.as_ref() {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let mut f = self.failure(
                     names::SCHEMA_CONST,
                     match lang {
-                        Lang::En => format!("{field} must be `{expected}`, not {shown}"),
+                        Lang::En => format!("{field} must be `{expected}`, found {shown}"),
                         Lang::Zh => format!("{field} 必须是 `{expected}`，实际是 {shown}"),
                     },
-                )
+                );
+                f.help = self.keyword_description();
+                f
             }
             _ => self.failure(
                 names::SCHEMA_INVALID,
@@ -325,7 +389,7 @@ impl Context<'_> {
             names::SCHEMA_RANGE,
             match self.lang {
                 Lang::En => format!("{field} must be {} {limit}, found {shown}", words.0),
-                Lang::Zh => format!("{field} {}{limit}，实际是 {shown}", words.1),
+                Lang::Zh => format!("{field} {} {limit}，实际是 {shown}", words.1),
             },
         );
         f.label = Some(self.lang.pick("超出范围", "out of range").to_owned());
@@ -408,18 +472,33 @@ pub fn suggest<'c>(typo: &str, candidates: impl Iterator<Item = &'c str>) -> Opt
         .map(|(_, c)| c)
 }
 
-/// A value as shown inside messages: strings in backticks, others as JSON, long ones cut.
+/// A value as shown inside messages: in backticks, on one line, long ones cut.
 fn show(value: &Value) -> String {
     let text = match value {
-        Value::Object(_) => return "{…}".to_owned(),
-        Value::Array(_) => return "[…]".to_owned(),
-        other => plain(other),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     };
-    let mut cut: String = text.chars().take(40).collect();
-    if cut.len() < text.len() {
-        cut.push('…');
+    let mut cut = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == 40 {
+            cut.push('…');
+            break;
+        }
+        match c {
+            '\n' => cut.push_str("\\n"),
+            '\r' => cut.push_str("\\r"),
+            '\t' => cut.push_str("\\t"),
+            c if c.is_control() => cut.push('�'),
+            c => cut.push(c),
+        }
     }
     format!("`{cut}`")
+}
+
+/// Index of the first item that equals an earlier one.
+fn first_repeat(list: &Value) -> Option<usize> {
+    let items = list.as_array()?;
+    (1..items.len()).find(|&i| items[..i].contains(&items[i]))
 }
 
 /// A scalar's text without JSON quotes.
@@ -454,7 +533,7 @@ fn value_type_name(value: &Value, lang: Lang) -> &'static str {
         Value::Null => JsonType::Null,
         Value::Bool(_) => JsonType::Boolean,
         Value::Number(n) if n.is_i64() || n.is_u64() => JsonType::Integer,
-        Value::Number(_) => JsonType::Number,
+        Value::Number(_) => return lang.pick("小数", "a fractional number"),
         Value::String(_) => JsonType::String,
         Value::Array(_) => JsonType::Array,
         Value::Object(_) => JsonType::Object,
