@@ -106,8 +106,15 @@ impl Builder<'_> {
             let (event, span) = match next {
                 Ok(ok) => ok,
                 Err(error) => {
-                    let at = self.byte(error.marker().index());
+                    let mut at = self.byte(error.marker().index());
                     let info = error.info();
+                    // saphyr reports a stray tab at the start of the scalar it was scanning;
+                    // the tab itself is the better place to point at.
+                    if info.contains("tab")
+                        && let Some(tab) = self.text[at..].find('\t')
+                    {
+                        at += tab;
+                    }
                     let message = match self.lang {
                         Lang::En => format!("invalid YAML: {info}"),
                         Lang::Zh => format!("YAML 语法错误：{info}"),
