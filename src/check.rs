@@ -1,7 +1,9 @@
 //! The core: checks one loaded document against the schemas and rules. Pure: no IO, never
 //! panics on any input, never fails; everything it finds is a diagnostic.
 
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -10,19 +12,39 @@ use crate::diagnostic::{Diagnostic, FileReport};
 use crate::lang::Lang;
 use crate::load::{Document, SpanIndex};
 use crate::rules::{RuleSet, names};
+use crate::policy::cel::{Library, Runtime, Shared, value as cel_value};
+use crate::policy::eval;
 use crate::schema::{SchemaFailure, Schemas, Target, report_suggest};
+use crate::workspace::Workspace;
 
 /// Everything a check needs, compiled once and shared read-only across threads.
 #[derive(Debug)]
 pub struct Engine {
     /// Bundled schemas.
     pub schemas: Schemas,
-    /// Rule metadata.
+    /// Rule metadata and compiled policy rules.
     pub rules: RuleSet,
     /// Effective configuration.
     pub config: Config,
     /// Message language.
     pub lang: Lang,
+    /// Each policy rule's effective parameters, as CEL values.
+    params: HashMap<String, Shared>,
+    /// Reference tables, as one CEL value.
+    tables: Shared,
+}
+
+/// What one run adds to the engine: the workspace and the evaluation runtime built on it.
+pub struct Run {
+    /// Every document of the run, by kind and id.
+    pub workspace: Workspace,
+    runtime: Runtime,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Run").field("workspace", &self.workspace).finish()
+    }
 }
 
 /// How a file came to be checked.
@@ -35,20 +57,43 @@ pub enum Origin {
 }
 
 impl Engine {
-    /// The bundled schemas and rules with `config`.
-    pub fn bundled(config: Config, lang: Lang) -> Result<Self, crate::error::Error> {
-        let schemas = Schemas::bundled()?;
-        let rules = RuleSet::bundled(&schemas, lang).map_err(crate::error::Error::Config)?;
+    /// An engine over loaded schemas, rules and configuration.
+    pub fn new(schemas: Schemas, rules: RuleSet, config: Config, lang: Lang) -> Result<Self, crate::error::Error> {
+        let tables = crate::tables::to_cel(&crate::tables::bundled()?);
+        let params = rules
+            .policies()
+            .map(|p| {
+                let values = Value::Object(config.params(&p.meta));
+                (p.meta.name.clone(), Shared::new(cel_value::from_json(&values)))
+            })
+            .collect();
         Ok(Self {
             schemas,
             rules,
             config,
             lang,
+            params,
+            tables,
         })
     }
 
+    /// The bundled schemas and rules with `config`.
+    pub fn bundled(config: Config, lang: Lang) -> Result<Self, crate::error::Error> {
+        let schemas = Schemas::bundled()?;
+        let rules = RuleSet::bundled(&schemas, lang).map_err(crate::error::Error::Config)?;
+        Self::new(schemas, rules, config, lang)
+    }
+
+    /// Prepares a run over `workspace`.
+    pub fn prepare(&self, workspace: Workspace) -> Run {
+        let library = Arc::new(Library::new(&workspace));
+        let runtime = Runtime::new(&library, vec![("tables", self.tables.boxed())]);
+        Run { workspace, runtime }
+    }
+
     /// Checks one document. Returns `None` for a walked file that is not a vetlint document.
-    pub fn check(&self, doc: Document, origin: Origin) -> Option<FileReport> {
+    pub fn check(&self, doc: Document, origin: Origin, run: &Run) -> Option<FileReport> {
+        let duplicate = run.workspace.duplicate(&doc, self.lang);
         let Document {
             source,
             value,
@@ -81,15 +126,11 @@ impl Engine {
             }
             Some(value) => match self.classify(value, &spans, &source.text) {
                 Ok(kind) => {
-                    let failures = self
-                        .schemas
-                        .validate(kind, value, self.lang)
-                        .unwrap_or_default();
-                    diagnostics.extend(
-                        failures
-                            .into_iter()
-                            .map(|f| to_diagnostic(f, &spans, &source.text)),
-                    );
+                    let failures = self.schemas.validate(kind, value, self.lang).unwrap_or_default();
+                    diagnostics.extend(failures.into_iter().map(|f| to_diagnostic(f, &spans, &source.text)));
+                    diagnostics.extend(duplicate);
+                    let flagged = !diagnostics.is_empty();
+                    diagnostics.extend(self.policies(kind, value, &spans, &source.text, flagged, run));
                 }
                 Err(unknown) => {
                     let (d, plausible) = *unknown;
@@ -106,6 +147,45 @@ impl Engine {
         };
         report.sort();
         Some(report)
+    }
+
+    /// Runs every policy rule of `kind` that is not switched off.
+    fn policies(
+        &self,
+        kind: &str,
+        value: &Value,
+        spans: &SpanIndex,
+        text: &str,
+        flagged: bool,
+        run: &Run,
+    ) -> Vec<Diagnostic> {
+        let applicable: Vec<_> = self
+            .rules
+            .policies()
+            .filter(|p| p.kind == kind && self.config.severity(&p.meta.name, p.meta.severity).is_some())
+            .collect();
+        if applicable.is_empty() {
+            return Vec::new();
+        }
+        let converted = Shared::new(cel_value::from_json(value));
+        let subject = eval::Subject {
+            value,
+            cel: &converted,
+            spans,
+            text,
+            flagged,
+        };
+        let scope = eval::Scope {
+            runtime: &run.runtime,
+            workspace: &run.workspace,
+            lang: self.lang,
+        };
+        let mut out = Vec::new();
+        for policy in applicable {
+            let Some(params) = self.params.get(&policy.meta.name) else { continue };
+            out.extend(eval::run(policy, params, &subject, &scope));
+        }
+        out
     }
 
     /// Sets each diagnostic's severity from its rule and the configuration; drops rules that

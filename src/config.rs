@@ -1,12 +1,15 @@
-//! `vetlint.toml`: which files to check and how severe each rule is. Every mistake in it is
-//! a `config-error` with a span in the file.
+//! `vetlint.toml`: which files to check, which documents complete the workspace, extra rule
+//! folders, and each rule's severity and parameters. Every mistake in it is a `config-error`
+//! with a span in the file.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
+use serde_json::Value;
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, FileReport, Severity, SourceFile};
@@ -43,20 +46,47 @@ impl Level {
 }
 
 #[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
     #[serde(default)]
     include: Vec<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
     #[serde(default)]
+    standards: Vec<Spanned<String>>,
+    #[serde(default)]
+    registries: Vec<Spanned<String>>,
+    #[serde(default)]
+    rule_dirs: Vec<Spanned<String>>,
+    #[serde(default)]
     rules: BTreeMap<Spanned<String>, RawRule>,
 }
 
+/// A `[rules.NAME]` table, checked once every rule is known.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawRule {
+pub struct RawRule {
     severity: Option<Level>,
+    #[serde(default)]
+    params: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+}
+
+/// The `[rules.NAME]` tables of a configuration, before the rule set is complete.
+#[derive(Debug, Default)]
+pub struct RuleSettings {
+    source: Option<Arc<SourceFile>>,
+    rules: BTreeMap<Spanned<String>, RawRule>,
+}
+
+/// A path list entry of the configuration, resolved against its directory.
+#[derive(Debug, Clone)]
+pub struct ConfigPath {
+    /// As written.
+    pub text: String,
+    /// Resolved.
+    pub path: PathBuf,
+    /// Where it is written.
+    pub span: Range<usize>,
 }
 
 /// The effective configuration.
@@ -64,11 +94,20 @@ struct RawRule {
 pub struct Config {
     /// The file it came from, if any.
     pub file: Option<PathBuf>,
-    /// Directory that `include` and `exclude` globs are relative to.
+    /// The file's text, for diagnostics.
+    pub source: Option<Arc<SourceFile>>,
+    /// Directory that globs and paths are relative to.
     pub root: PathBuf,
+    /// Documents that complete the workspace: standards.
+    pub standards: Vec<ConfigPath>,
+    /// Documents that complete the workspace: registries.
+    pub registries: Vec<ConfigPath>,
+    /// Extra rule folders.
+    pub rule_dirs: Vec<ConfigPath>,
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
     levels: HashMap<String, Level>,
+    params: HashMap<String, serde_json::Map<String, Value>>,
 }
 
 impl Config {
@@ -76,10 +115,15 @@ impl Config {
     pub fn default_at(root: PathBuf) -> Self {
         Self {
             file: None,
+            source: None,
             root,
+            standards: Vec::new(),
+            registries: Vec::new(),
+            rule_dirs: Vec::new(),
             include: None,
             exclude: None,
             levels: HashMap::new(),
+            params: HashMap::new(),
         }
     }
 
@@ -90,48 +134,83 @@ impl Config {
             .find(|candidate| candidate.is_file())
     }
 
-    /// Parses a configuration file's text; `display` is the path shown in diagnostics.
+    /// Parses a configuration file's text; `display` is the path shown in diagnostics. The
+    /// `[rules.NAME]` tables come back separately, to be applied with [`Config::apply`] once
+    /// the rule folders are loaded.
     pub fn parse(
         file: &Path,
         display: String,
         text: String,
-        rules: &RuleSet,
         lang: Lang,
-    ) -> Result<Self, FileReport> {
+    ) -> Result<(Self, RuleSettings), FileReport> {
         let source = SourceFile::new(display, text);
-        let error = |span: std::ops::Range<usize>, message: String| {
-            let mut d = Diagnostic::new(names::CONFIG_ERROR, span, message);
-            d.severity = Severity::Error;
-            d
-        };
         let raw: RawConfig = match toml::from_str(&source.text) {
             Ok(raw) => raw,
             Err(e) => {
                 let span = e.span().unwrap_or(0..0);
-                let message = e.message().trim().to_owned();
-                let d = error(
-                    span,
-                    match lang {
-                        Lang::En => format!("invalid {FILE_NAME}: {message}"),
-                        Lang::Zh => format!("{FILE_NAME} 有误：{message}"),
-                    },
-                );
+                let mut message = e.message().trim().to_owned();
+                if message.contains("expected a map") && source.text[span.clone()].trim_start().starts_with('[') {
+                    message.push_str(lang.pick(
+                        "；`rules` 是各规则设置的表，规则目录请写在 `rule-dirs` 中",
+                        "; `rules` is the table of per-rule settings: list rule folders in `rule-dirs`",
+                    ));
+                }
+                let d = error(span, match lang {
+                    Lang::En => format!("invalid {FILE_NAME}: {message}"),
+                    Lang::Zh => format!("{FILE_NAME} 有误：{message}"),
+                });
                 return Err(report(&source, vec![d]));
             }
         };
         let mut diagnostics = Vec::new();
-        let mut levels = HashMap::new();
-        for (name, rule) in &raw.rules {
-            if rules.get(name.get_ref()).is_none() {
+        let include = globs(&raw.include, &mut diagnostics, lang);
+        let exclude = globs(&raw.exclude, &mut diagnostics, lang);
+        if !diagnostics.is_empty() {
+            return Err(report(&source, diagnostics));
+        }
+        let root = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let paths = |list: &[Spanned<String>]| {
+            list.iter()
+                .map(|p| ConfigPath {
+                    text: p.get_ref().clone(),
+                    path: root.join(p.get_ref()),
+                    span: p.span(),
+                })
+                .collect()
+        };
+        let config = Self {
+            file: Some(file.to_path_buf()),
+            source: Some(source.clone()),
+            standards: paths(&raw.standards),
+            registries: paths(&raw.registries),
+            rule_dirs: paths(&raw.rule_dirs),
+            root: root.clone(),
+            include: (!raw.include.is_empty()).then_some(include),
+            exclude: (!raw.exclude.is_empty()).then_some(exclude),
+            levels: HashMap::new(),
+            params: HashMap::new(),
+        };
+        let settings = RuleSettings {
+            source: Some(source),
+            rules: raw.rules,
+        };
+        Ok((config, settings))
+    }
+
+    /// Applies `[rules.NAME]` tables: unknown rules and parameters, and parameters of the
+    /// wrong type, are errors.
+    pub fn apply(&mut self, settings: RuleSettings, rules: &RuleSet, lang: Lang) -> Result<(), FileReport> {
+        let Some(source) = settings.source else {
+            return Ok(());
+        };
+        let mut diagnostics = Vec::new();
+        for (name, rule) in settings.rules {
+            let Some(meta) = rules.get(name.get_ref()) else {
                 let guess = report_suggest(name.get_ref(), rules.iter().map(|r| r.name.as_str()));
                 let message = match (lang, guess) {
-                    (Lang::En, Some(g)) => {
-                        format!("unknown rule `{}`; did you mean `{g}`?", name.get_ref())
-                    }
+                    (Lang::En, Some(g)) => format!("unknown rule `{}`; did you mean `{g}`?", name.get_ref()),
                     (Lang::En, None) => format!("unknown rule `{}`", name.get_ref()),
-                    (Lang::Zh, Some(g)) => {
-                        format!("未知规则 `{}`；是否想写 `{g}`？", name.get_ref())
-                    }
+                    (Lang::Zh, Some(g)) => format!("未知规则 `{}`；是否想写 `{g}`？", name.get_ref()),
                     (Lang::Zh, None) => format!("未知规则 `{}`", name.get_ref()),
                 };
                 diagnostics.push(error(name.span(), message).with_help(lang.pick(
@@ -139,24 +218,54 @@ impl Config {
                     "`vetlint rules` lists every rule",
                 )));
                 continue;
-            }
+            };
             if let Some(level) = rule.severity {
-                levels.insert(name.get_ref().clone(), level);
+                self.levels.insert(name.get_ref().clone(), level);
             }
+            let mut params = meta.params.clone();
+            for (param, value) in rule.params {
+                let Some(default) = meta.params.get(param.get_ref()) else {
+                    let known: Vec<String> = meta.params.keys().map(|k| format!("`{k}`")).collect();
+                    let message = match lang {
+                        Lang::En => format!("rule `{}` has no parameter `{}`", meta.name, param.get_ref()),
+                        Lang::Zh => format!("规则 `{}` 没有参数 `{}`", meta.name, param.get_ref()),
+                    };
+                    let help = match (lang, known.is_empty()) {
+                        (Lang::En, true) => "this rule takes no parameters".to_owned(),
+                        (Lang::Zh, true) => "该规则没有参数".to_owned(),
+                        (Lang::En, false) => format!("its parameters: {}", known.join(", ")),
+                        (Lang::Zh, false) => format!("它的参数：{}", known.join("、")),
+                    };
+                    diagnostics.push(error(param.span(), message).with_help(help));
+                    continue;
+                };
+                let span = value.span();
+                let value = toml_to_json(value.into_inner());
+                if !same_type(default, &value) {
+                    let message = match lang {
+                        Lang::En => format!(
+                            "parameter `{}` of `{}` must be like its default `{default}`",
+                            param.get_ref(),
+                            meta.name
+                        ),
+                        Lang::Zh => format!(
+                            "`{}` 的参数 `{}` 应与默认值 `{default}` 类型相同",
+                            meta.name,
+                            param.get_ref()
+                        ),
+                    };
+                    diagnostics.push(error(span, message));
+                    continue;
+                }
+                params.insert(param.into_inner(), value);
+            }
+            self.params.insert(meta.name.clone(), params);
         }
-        let include = globs(&raw.include, &mut diagnostics, &error, lang);
-        let exclude = globs(&raw.exclude, &mut diagnostics, &error, lang);
-        if !diagnostics.is_empty() {
-            return Err(report(&source, diagnostics));
+        if diagnostics.is_empty() {
+            Ok(())
+        } else {
+            Err(report(&source, diagnostics))
         }
-        let root = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok(Self {
-            file: Some(file.to_path_buf()),
-            root,
-            include: (!raw.include.is_empty()).then_some(include),
-            exclude: (!raw.exclude.is_empty()).then_some(exclude),
-            levels,
-        })
     }
 
     /// The severity a rule is reported at, or `None` when it is off.
@@ -167,27 +276,36 @@ impl Config {
         }
     }
 
+    /// A rule's parameters: its defaults with the configured values on top.
+    pub fn params(&self, rule: &crate::rules::RuleMeta) -> serde_json::Map<String, Value> {
+        self.params.get(&rule.name).cloned().unwrap_or_else(|| rule.params.clone())
+    }
+
+    /// A `config-error` at `span` of this configuration file.
+    pub fn error_at(&self, span: Range<usize>, message: String) -> FileReport {
+        let source = self.source.clone().unwrap_or_else(|| SourceFile::new(FILE_NAME, String::new()));
+        report(&source, vec![error(span, message)])
+    }
+
     /// Whether a file found by walking is selected by `include`/`exclude`. `relative` is the
     /// path relative to `root`.
     pub fn selects(&self, relative: &Path) -> bool {
-        if self
-            .exclude
-            .as_ref()
-            .is_some_and(|set| set.is_match(relative))
-        {
+        if self.exclude.as_ref().is_some_and(|set| set.is_match(relative)) {
             return false;
         }
-        self.include
-            .as_ref()
-            .is_none_or(|set| set.is_match(relative))
+        self.include.as_ref().is_none_or(|set| set.is_match(relative))
     }
 
     /// Whether a path is excluded (for directories during the walk).
     pub fn excludes(&self, relative: &Path) -> bool {
-        self.exclude
-            .as_ref()
-            .is_some_and(|set| set.is_match(relative))
+        self.exclude.as_ref().is_some_and(|set| set.is_match(relative))
     }
+}
+
+fn error(span: Range<usize>, message: String) -> Diagnostic {
+    let mut d = Diagnostic::new(names::CONFIG_ERROR, span, message);
+    d.severity = Severity::Error;
+    d
 }
 
 fn report(source: &Arc<SourceFile>, diagnostics: Vec<Diagnostic>) -> FileReport {
@@ -199,12 +317,7 @@ fn report(source: &Arc<SourceFile>, diagnostics: Vec<Diagnostic>) -> FileReport 
     report
 }
 
-fn globs(
-    patterns: &[Spanned<String>],
-    diagnostics: &mut Vec<Diagnostic>,
-    error: &dyn Fn(std::ops::Range<usize>, String) -> Diagnostic,
-    lang: Lang,
-) -> GlobSet {
+fn globs(patterns: &[Spanned<String>], diagnostics: &mut Vec<Diagnostic>, lang: Lang) -> GlobSet {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
         match Glob::new(pattern.get_ref()) {
@@ -221,4 +334,21 @@ fn globs(
         }
     }
     builder.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+fn toml_to_json(value: toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+    }
+}
+
+/// Whether a configured parameter has the JSON type of its default (any number for a number).
+fn same_type(default: &Value, value: &Value) -> bool {
+    std::mem::discriminant(default) == std::mem::discriminant(value)
 }

@@ -13,6 +13,9 @@ pub enum Error {
     /// A bundled schema is broken (a defect of this build).
     #[error(transparent)]
     Schema(#[from] SchemaError),
+    /// A bundled reference table is broken (a defect of this build).
+    #[error(transparent)]
+    Table(#[from] crate::tables::TableError),
     /// A file vetlint itself needs could not be read.
     #[error("cannot read {path}: {source}")]
     Io {

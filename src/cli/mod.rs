@@ -4,23 +4,16 @@
 pub mod args;
 mod info;
 
-use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use rayon::prelude::*;
 
-use crate::check::{Engine, Origin};
-use crate::config::Config;
-use crate::diagnostic::{Diagnostic, FileReport, SourceFile};
-use crate::discover::{self, Input};
 use crate::error::Error;
 use crate::lang::Lang;
-use crate::load::{self, Format};
-use crate::render::{self, RunReport, human};
-use crate::rules::{RuleSet, names};
-use crate::schema::Schemas;
+use crate::render::{self, human};
+use crate::run::{self, Request};
+use crate::setup::{self, ConfigSource};
 use args::{CheckArgs, Cli, ColorChoice, Command, OutputFormat};
 
 /// Exit code: no finding at or above the threshold.
@@ -63,12 +56,18 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, lang: Lang) -> Result<u8, Error> {
-    let schemas = Schemas::bundled()?;
-    let rules = RuleSet::bundled(&schemas, lang).map_err(Error::Config)?;
+    let command = match cli.command {
+        Command::Check(args) => return check(args, lang),
+        other => other,
+    };
+    // `rules` and `explain` include the rule folders of the nearest vetlint.toml.
+    let cwd = current_dir()?;
+    let engine = setup::engine(&cwd, &ConfigSource::Discover, lang)?;
+    let (schemas, rules) = (&engine.schemas, &engine.rules);
     let mut stdout = std::io::stdout().lock();
-    match cli.command {
+    match command {
         Command::Rules => {
-            let _ = stdout.write_all(info::rules_table(&rules, lang).as_bytes());
+            let _ = stdout.write_all(info::rules_table(rules, lang).as_bytes());
             Ok(EXIT_OK)
         }
         Command::Explain { rule } => match rules.get(&rule) {
@@ -85,7 +84,7 @@ fn run(cli: Cli, lang: Lang) -> Result<u8, Error> {
                 }))
             }
         },
-        Command::Schema { kind } => match info::schema(&schemas, &kind) {
+        Command::Schema { kind } => match info::schema(schemas, &kind) {
             Some(text) => {
                 let _ = stdout.write_all(text.as_bytes());
                 Ok(EXIT_OK)
@@ -98,72 +97,43 @@ fn run(cli: Cli, lang: Lang) -> Result<u8, Error> {
                 )))
             }
         },
-        Command::Check(args) => check(args, schemas, rules, lang),
+        Command::Check(args) => check(args, lang),
     }
 }
 
-fn check(args: CheckArgs, schemas: Schemas, rules: RuleSet, lang: Lang) -> Result<u8, Error> {
-    let cwd = std::env::current_dir().map_err(|source| Error::Io {
+fn current_dir() -> Result<std::path::PathBuf, Error> {
+    std::env::current_dir().map_err(|source| Error::Io {
         path: ".".into(),
         source,
-    })?;
-    let config = load_config(&args, &cwd, &rules, lang)?;
-    let engine = Engine {
-        schemas,
-        rules,
-        config,
-        lang,
+    })
+}
+
+fn check(args: CheckArgs, lang: Lang) -> Result<u8, Error> {
+    let cwd = current_dir()?;
+    let config = match (&args.config, args.no_config) {
+        (_, true) => ConfigSource::Off,
+        (Some(file), false) => ConfigSource::File(file.clone()),
+        (None, false) => ConfigSource::Discover,
     };
-    let stdin_requested = args.paths.iter().any(|p| p == "-");
-    let paths: Vec<String> = args.paths.iter().filter(|p| *p != "-").cloned().collect();
-    let discovery = if stdin_requested && paths.is_empty() {
-        discover::Discovery::default()
-    } else {
-        discover::discover(&paths, &cwd, &engine.config)
+    let engine = setup::engine(&cwd, &config, lang)?;
+    let request = Request {
+        paths: args.paths.iter().filter(|p| *p != "-").cloned().collect(),
+        stdin: args
+            .paths
+            .iter()
+            .any(|p| p == "-")
+            .then(|| args.stdin_filename.clone().unwrap_or_else(|| "<stdin>".into())),
     };
-    for missing in discovery.missing.iter().filter(|m| m.glob) {
-        eprintln!(
-            "{}",
-            match lang {
-                Lang::En => format!("vetlint: warning: `{}` matched no file", missing.arg),
-                Lang::Zh => format!("vetlint：警告：`{}` 没有匹配到任何文件", missing.arg),
-            }
-        );
-    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
-    let mut files: Vec<FileReport> = pool.install(|| {
-        discovery
-            .inputs
-            .par_iter()
-            .filter_map(|input| check_input(&engine, input))
-            .collect()
-    });
-    if stdin_requested {
-        let name = args
-            .stdin_filename
-            .clone()
-            .unwrap_or_else(|| "<stdin>".into());
-        let format = Format::from_path(Path::new(&name));
-        let mut bytes = Vec::new();
-        let doc = match std::io::stdin().lock().read_to_end(&mut bytes) {
-            Ok(_) => load::load(name, &bytes, format, lang),
-            Err(e) => io_error_document(name, &e, lang),
-        };
-        files.extend(engine.check(doc, Origin::Explicit));
-    }
-    files.sort_by(|a, b| a.source.path.cmp(&b.source.path));
-    let report = RunReport { files };
+    let (report, mut warnings) = pool.install(|| run::check(&engine, &request, &cwd));
     if report.files.is_empty() {
-        eprintln!(
-            "{}",
-            lang.pick(
-                "vetlint：警告：没有找到要检查的文档",
-                "vetlint: warning: no documents to check"
-            )
-        );
+        warnings.push(lang.pick("没有找到要检查的文档", "no documents to check").to_owned());
+    }
+    for warning in warnings {
+        eprintln!("{}{warning}", lang.pick("vetlint：警告：", "vetlint: warning: "));
     }
     let text = match args.format {
         OutputFormat::Human => render::human::render(
@@ -183,59 +153,6 @@ fn check(args: CheckArgs, schemas: Schemas, rules: RuleSet, lang: Lang) -> Resul
     } else {
         EXIT_OK
     })
-}
-
-/// Reads, loads and checks one input; `None` when a walked file is not a vetlint document.
-fn check_input(engine: &Engine, input: &Input) -> Option<FileReport> {
-    let format = Format::from_path(&input.path);
-    let doc = match std::fs::read(&input.path) {
-        Ok(bytes) => load::load(input.display.clone(), &bytes, format, engine.lang),
-        Err(e) => io_error_document(input.display.clone(), &e, engine.lang),
-    };
-    engine.check(doc, input.origin)
-}
-
-fn io_error_document(path: String, error: &std::io::Error, lang: Lang) -> load::Document {
-    use std::io::ErrorKind as K;
-    let reason = match (error.kind(), lang) {
-        (K::NotFound, Lang::En) => "no such file or directory".to_owned(),
-        (K::NotFound, Lang::Zh) => "文件不存在".to_owned(),
-        (K::PermissionDenied, Lang::En) => "permission denied".to_owned(),
-        (K::PermissionDenied, Lang::Zh) => "没有读取权限".to_owned(),
-        (K::IsADirectory, Lang::En) => "is a directory".to_owned(),
-        (K::IsADirectory, Lang::Zh) => "这是一个目录".to_owned(),
-        (_, _) => error.to_string(),
-    };
-    let message = match lang {
-        Lang::En => format!("cannot read the file: {reason}"),
-        Lang::Zh => format!("无法读取文件：{reason}"),
-    };
-    load::Document {
-        source: SourceFile::new(path, String::new()),
-        format: Format::Yaml,
-        value: None,
-        spans: Default::default(),
-        diagnostics: vec![Diagnostic::new(names::IO_ERROR, 0..0, message)],
-    }
-}
-
-fn load_config(args: &CheckArgs, cwd: &Path, rules: &RuleSet, lang: Lang) -> Result<Config, Error> {
-    if args.no_config {
-        return Ok(Config::default_at(cwd.to_path_buf()));
-    }
-    let file: Option<PathBuf> = match &args.config {
-        Some(path) => Some(cwd.join(path)),
-        None => Config::find(cwd),
-    };
-    let Some(file) = file else {
-        return Ok(Config::default_at(cwd.to_path_buf()));
-    };
-    let display = discover::display_path(&file, cwd);
-    let text = std::fs::read_to_string(&file).map_err(|source| Error::Io {
-        path: display.clone(),
-        source,
-    })?;
-    Config::parse(&file, display, text, rules, lang).map_err(|r| Error::Config(vec![r]))
 }
 
 fn use_color(choice: ColorChoice, stream: &impl IsTerminal) -> bool {

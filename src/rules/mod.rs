@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::diagnostic::{Diagnostic, FileReport, Severity, SourceFile};
 use crate::lang::{Lang, Text};
 use crate::load::{self, Format};
+use crate::policy::rule::PolicyRule;
 use crate::schema::Schemas;
 
 static RULE_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules");
@@ -58,9 +59,14 @@ pub enum ExampleFormat {
     Yaml,
 }
 
-/// Example documents: `fail` ones raise the rule, `pass` ones do not.
+/// Example documents: `fail` ones raise the rule, `pass` ones do not; `workspace` holds the
+/// other documents they refer to (a standard, a registry).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Examples {
+    /// Documents the examples refer to.
+    #[serde(default)]
+    pub workspace: Vec<Example>,
     /// Documents that raise the rule.
     #[serde(default)]
     pub fail: Vec<Example>,
@@ -89,15 +95,73 @@ pub struct RuleMeta {
     /// Example documents, executed as tests.
     #[serde(default)]
     pub examples: Examples,
+    /// Policy rules: the document kind they apply to.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Policy rules: parameters and their defaults.
+    #[serde(default)]
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// Policy rules: JSONPath of the subjects (default: the document).
+    #[serde(default)]
+    pub each: Option<String>,
+    /// Policy rules: CEL bindings computed once per document, in order.
+    #[serde(default, rename = "with")]
+    pub with: serde_json::Map<String, serde_json::Value>,
+    /// Policy rules: CEL bindings computed per subject, in order.
+    #[serde(default, rename = "let")]
+    pub lets: serde_json::Map<String, serde_json::Value>,
+    /// Policy rules: the CEL condition every subject must meet.
+    #[serde(default)]
+    pub assert: Option<String>,
+    /// Policy rules: where the finding points, relative to the subject (`matrix`, `major.code`).
+    #[serde(default)]
+    pub at: Option<String>,
+    /// Policy rules: the finding's message, with `{{ CEL }}` placeholders.
+    #[serde(default)]
+    pub message: Option<Text>,
+    /// Policy rules: how to fix it, with placeholders.
+    #[serde(default)]
+    pub help: Option<Text>,
+    /// Policy rules: secondary labels, in this document or another one.
+    #[serde(default)]
+    pub related: Vec<RelatedMeta>,
     /// The rule file, as loaded.
     #[serde(skip)]
     pub file: String,
 }
 
-/// Every known rule, by name.
+impl RuleMeta {
+    /// Whether this is a policy rule (it has an `assert`), as opposed to the metadata of a
+    /// rule that vetlint's code raises.
+    pub fn is_policy(&self) -> bool {
+        self.assert.is_some()
+    }
+}
+
+/// A secondary label of a policy rule's finding.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelatedMeta {
+    /// CEL condition; the label is shown only when it holds.
+    #[serde(default)]
+    pub when: Option<String>,
+    /// Kind of the other document; absent for the finding's own document.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// CEL: id of the other document.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// CEL: JSON Pointer of the place in that document.
+    pub at: String,
+    /// The label, with placeholders.
+    pub message: Text,
+}
+
+/// Every known rule, by name, and the compiled policy rules among them.
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     rules: BTreeMap<String, Arc<RuleMeta>>,
+    policies: BTreeMap<String, Arc<PolicyRule>>,
 }
 
 impl RuleSet {
@@ -115,25 +179,58 @@ impl RuleSet {
         schemas: &Schemas,
         lang: Lang,
     ) -> Result<Self, Vec<FileReport>> {
-        let mut rules = BTreeMap::new();
+        let mut set = Self::default();
         let mut errors = Vec::new();
         for (path, bytes) in files {
             let Some(format) = Format::from_path(Path::new(&path)) else {
                 continue;
             };
             match load_rule(path, bytes, format, schemas, lang) {
-                Ok(rule) => {
-                    rules.insert(rule.name.clone(), Arc::new(rule));
+                Ok((rule, policy)) => {
+                    if let Some(policy) = policy {
+                        set.policies.insert(rule.name.clone(), Arc::new(policy));
+                    }
+                    set.rules.insert(rule.name.clone(), rule);
                 }
                 Err(report) => errors.push(report),
             }
         }
         if errors.is_empty() {
-            Ok(Self { rules })
+            Ok(set)
         } else {
             errors.sort_by(|a, b| a.source.path.cmp(&b.source.path));
             Err(errors)
         }
+    }
+
+    /// Adds the rules of `other` (a school's or province's own folder). A name that is
+    /// already taken is a configuration error at the newcomer's `name`.
+    pub fn extend(&mut self, other: RuleSet, lang: Lang) -> Result<(), Vec<FileReport>> {
+        let mut errors = Vec::new();
+        for (name, rule) in other.rules {
+            if let Some(existing) = self.rules.get(&name) {
+                let message = match lang {
+                    Lang::En => format!("rule `{name}` is already defined by {}", existing.file),
+                    Lang::Zh => format!("规则 `{name}` 已在 {} 中定义", existing.file),
+                };
+                let source = SourceFile::new(rule.file.clone(), String::new());
+                let mut d = Diagnostic::new(names::CONFIG_ERROR, 0..0, message);
+                d.severity = Severity::Error;
+                errors.push(FileReport {
+                    source,
+                    diagnostics: vec![d],
+                });
+                continue;
+            }
+            self.rules.insert(name, rule);
+        }
+        self.policies.extend(other.policies);
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+
+    /// The compiled policy rules, sorted by name.
+    pub fn policies(&self) -> impl Iterator<Item = &Arc<PolicyRule>> {
+        self.policies.values()
     }
 
     /// The rule called `name`.
@@ -163,7 +260,7 @@ fn load_rule(
     format: Format,
     schemas: &Schemas,
     lang: Lang,
-) -> Result<RuleMeta, FileReport> {
+) -> Result<(Arc<RuleMeta>, Option<PolicyRule>), FileReport> {
     let stem = Path::new(&path)
         .file_name()
         .and_then(|n| n.to_str())
@@ -181,9 +278,9 @@ fn load_rule(
             diagnostics,
         }
     };
-    let mut diagnostics = doc.diagnostics;
-    let Some(value) = doc.value else {
-        return Err(fail(doc.source, diagnostics));
+    let mut diagnostics = doc.diagnostics.clone();
+    let Some(value) = doc.value.clone() else {
+        return Err(fail(doc.source.clone(), diagnostics));
     };
     for failure in schemas.validate_rule(&value, lang) {
         let span = crate::check::failure_span(&doc.spans, &doc.source.text, &failure);
@@ -211,16 +308,23 @@ fn load_rule(
         ));
     }
     if !diagnostics.is_empty() {
-        return Err(fail(doc.source, diagnostics));
+        return Err(fail(doc.source.clone(), diagnostics));
     }
-    match serde_json::from_value::<RuleMeta>(value) {
-        Ok(mut rule) => {
-            rule.file = doc.source.path.clone();
-            Ok(rule)
-        }
+    let mut rule = match serde_json::from_value::<RuleMeta>(value) {
+        Ok(rule) => rule,
         Err(error) => {
             let d = Diagnostic::new(names::CONFIG_ERROR, 0..0, error.to_string());
-            Err(fail(doc.source, vec![d]))
+            return Err(fail(doc.source.clone(), vec![d]));
         }
+    };
+    rule.file = doc.source.path.clone();
+    let rule = Arc::new(rule);
+    if !rule.is_policy() {
+        return Ok((rule, None));
+    }
+    let kinds: Vec<&str> = schemas.kinds().collect();
+    match crate::policy::rule::compile(rule.clone(), &doc, &kinds, lang) {
+        Ok(policy) => Ok((rule, Some(policy))),
+        Err(diagnostics) => Err(fail(doc.source.clone(), diagnostics)),
     }
 }

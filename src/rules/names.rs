@@ -38,6 +38,11 @@ pub const SCHEMA_CONST: &str = "schema-const";
 /// Any other schema keyword failure.
 pub const SCHEMA_INVALID: &str = "schema-invalid";
 
+/// Two documents of one kind share an id.
+pub const DUPLICATE_ID: &str = "duplicate-id";
+/// A policy rule failed to evaluate.
+pub const RULE_ERROR: &str = "rule-error";
+
 /// Every built-in rule name.
 pub const ALL: &[&str] = &[
     PARSE_ERROR,
@@ -58,4 +63,6 @@ pub const ALL: &[&str] = &[
     SCHEMA_ITEMS,
     SCHEMA_CONST,
     SCHEMA_INVALID,
+    DUPLICATE_ID,
+    RULE_ERROR,
 ];

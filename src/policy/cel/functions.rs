@@ -1,0 +1,398 @@
+//! vetlint's function library for rule expressions: workspace lookups (`lookup`, `hasDoc`,
+//! `docs`), arithmetic that policy figures need (`sum`, `percent`, `round`, `decimals`), list
+//! helpers (`duplicates`, `indexOf`, `flatten`) and domain helpers over skill-level standards
+//! (`tasksOf`, `workAreasOf`, `taskName`, …, and pointers for related labels).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cel::common::value::{CowVal, Val};
+use cel::extractors::IntoResolveResult;
+use cel::{Context, ExecutionError, FunctionContext};
+use serde_json::Value;
+
+use super::value::{self as v, Shared};
+use crate::workspace::Workspace;
+
+/// A function's result, whatever lifetimes the interpreter asks for.
+struct Ret(Result<Box<dyn Val>, ExecutionError>);
+
+impl<'c, 'k> IntoResolveResult<'c, 'k> for Ret {
+    fn into_resolve_result(self) -> Result<CowVal<'c, 'k>, ExecutionError> {
+        self.0.map(CowVal::Owned)
+    }
+}
+
+/// One work task of a standard level.
+#[derive(Debug, Clone)]
+struct Task {
+    code: String,
+    name: String,
+    pointer: String,
+}
+
+/// One work area of a standard level, with its tasks.
+#[derive(Debug, Clone)]
+struct Area {
+    code: String,
+    name: String,
+    pointer: String,
+    tasks: Vec<Task>,
+}
+
+/// One level of a standard.
+#[derive(Debug, Clone)]
+struct Level {
+    pointer: String,
+    areas: Vec<Area>,
+}
+
+/// A standard's levels by name (the first occurrence when a level repeats).
+type Levels = HashMap<String, Level>;
+
+fn index_standard(value: &Value) -> Levels {
+    let mut levels = Levels::new();
+    let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    for (li, level) in value.get("levels").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let name = str_of(level, "level");
+        let pointer = format!("/levels/{li}");
+        let mut areas = Vec::new();
+        for (ai, area) in level.get("work_areas").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let area_pointer = format!("{pointer}/work_areas/{ai}");
+            let tasks = area
+                .get("tasks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(ti, t)| Task {
+                    code: str_of(t, "code"),
+                    name: str_of(t, "name"),
+                    pointer: format!("{area_pointer}/tasks/{ti}"),
+                })
+                .collect();
+            areas.push(Area {
+                code: str_of(area, "code"),
+                name: str_of(area, "name"),
+                pointer: area_pointer,
+                tasks,
+            });
+        }
+        levels.entry(name).or_insert(Level { pointer, areas });
+    }
+    levels
+}
+
+/// The functions, and the workspace they look into, as CEL values built once per run.
+pub struct Library {
+    docs: HashMap<(String, String), Shared>,
+    by_kind: HashMap<String, Shared>,
+    standards: HashMap<String, Levels>,
+}
+
+impl std::fmt::Debug for Library {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Library").field("docs", &self.docs.len()).finish()
+    }
+}
+
+/// Names of vetlint's own functions.
+pub const FUNCTIONS: &[&str] = &[
+    "lookup",
+    "hasDoc",
+    "docs",
+    "sum",
+    "percent",
+    "round",
+    "decimals",
+    "duplicates",
+    "indexOf",
+    "flatten",
+    "levelsOf",
+    "workAreasOf",
+    "tasksOf",
+    "tasksOfArea",
+    "taskName",
+    "workAreaName",
+    "levelPointer",
+    "workAreaPointer",
+    "taskPointer",
+];
+
+impl Library {
+    /// Indexes the workspace's documents.
+    pub fn new(workspace: &Workspace) -> Self {
+        let mut docs = HashMap::new();
+        let mut by_kind: HashMap<String, Vec<Box<dyn Val>>> = HashMap::new();
+        let mut standards = HashMap::new();
+        for kind in workspace.kinds().map(str::to_owned).collect::<Vec<_>>() {
+            for (id, entry) in workspace.of_kind(&kind) {
+                let Some(value) = &entry.value else { continue };
+                let converted = Shared::new(v::from_json(value));
+                by_kind.entry(kind.clone()).or_default().push(converted.boxed());
+                docs.insert((kind.clone(), id.to_owned()), converted);
+                if kind == "standard" {
+                    standards.insert(id.to_owned(), index_standard(value));
+                }
+            }
+        }
+        let by_kind = by_kind
+            .into_iter()
+            .map(|(k, items)| (k, Shared::new(v::list(items))))
+            .collect();
+        Self {
+            docs,
+            by_kind,
+            standards,
+        }
+    }
+
+    fn level(&self, standard: &str, level: &str) -> Option<&Level> {
+        self.standards.get(standard)?.get(level)
+    }
+
+    /// Registers every function on the root context.
+    pub fn register(self: &Arc<Self>, ctx: &mut Context<'static, 'static>) {
+        let add = |ctx: &mut Context<'static, 'static>,
+                   name: &'static str,
+                   f: Arc<dyn Fn(&Args) -> Result<Box<dyn Val>, ExecutionError> + Send + Sync>| {
+            let result = ctx.add_function(name, move |ftx: &FunctionContext| {
+                let args = Args { ftx, name };
+                Ret(f(&args))
+            });
+            debug_assert!(result.is_ok(), "function {name} clashes with the standard library");
+        };
+        let lib = Arc::clone(self);
+        add(ctx, "lookup", Arc::new(move |a| {
+            Ok(lib.docs.get(&(a.string(0)?, a.string(1)?)).map_or_else(v::null, Shared::boxed))
+        }));
+        let lib = Arc::clone(self);
+        add(ctx, "hasDoc", Arc::new(move |a| {
+            Ok(v::boolean(lib.docs.contains_key(&(a.string(0)?, a.string(1)?))))
+        }));
+        let lib = Arc::clone(self);
+        add(ctx, "docs", Arc::new(move |a| {
+            Ok(lib.by_kind.get(&a.string(0)?).map_or_else(|| v::list(Vec::new()), Shared::boxed))
+        }));
+        add(ctx, "sum", Arc::new(|a| {
+            let mut total = 0.0;
+            for item in a.list(0)? {
+                total += v::as_f64(item.as_ref()).ok_or_else(|| a.error("sum() needs a list of numbers"))?;
+            }
+            Ok(v::double(total))
+        }));
+        add(ctx, "percent", Arc::new(|a| {
+            let (part, whole) = (a.number(0)?, a.number(1)?);
+            if whole == 0.0 {
+                return Err(a.error("percent() of a whole of 0"));
+            }
+            Ok(v::double(round_to(part / whole * 100.0, 2)))
+        }));
+        add(ctx, "round", Arc::new(|a| Ok(v::double(round_to(a.number(0)?, a.number(1)? as i32)))));
+        add(ctx, "decimals", Arc::new(|a| Ok(v::double(decimals(a.number(0)?) as f64))));
+        add(ctx, "duplicates", Arc::new(|a| {
+            let items = a.list(0)?;
+            let mut out: Vec<Box<dyn Val>> = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let again = items[i + 1..].iter().any(|o| o.equals(item.as_ref()));
+                let seen = items[..i].iter().any(|o| o.equals(item.as_ref()));
+                if again && !seen {
+                    out.push(own(item.as_ref())?);
+                }
+            }
+            Ok(v::list(out))
+        }));
+        add(ctx, "flatten", Arc::new(|a| {
+            let mut out = Vec::new();
+            for item in a.list(0)? {
+                match v::as_list(item.as_ref()) {
+                    Some(inner) => {
+                        for x in inner {
+                            out.push(own(x.as_ref())?);
+                        }
+                    }
+                    None => out.push(own(item.as_ref())?),
+                }
+            }
+            Ok(v::list(out))
+        }));
+        add(ctx, "indexOf", Arc::new(|a| {
+            let needle = a.arg(1)?;
+            let index = a.list(0)?.iter().position(|i| i.equals(needle));
+            Ok(v::int(index.map_or(-1, |i| i as i64)))
+        }));
+        let lib = Arc::clone(self);
+        add(ctx, "levelsOf", Arc::new(move |a| {
+            let std = a.string(0)?;
+            let mut names: Vec<(String, String)> = lib
+                .standards
+                .get(&std)
+                .map(|levels| levels.iter().map(|(n, l)| (l.pointer.clone(), n.clone())).collect())
+                .unwrap_or_default();
+            names.sort_by(|x, y| natural(&x.0).cmp(&natural(&y.0)));
+            Ok(v::list(names.into_iter().map(|(_, n)| v::string(&n)).collect()))
+        }));
+        let lib = Arc::clone(self);
+        add(ctx, "workAreasOf", Arc::new(move |a| {
+            let codes = lib
+                .level(&a.string(0)?, &a.string(1)?)
+                .map(|l| l.areas.iter().map(|x| v::string(&x.code)).collect())
+                .unwrap_or_default();
+            Ok(v::list(codes))
+        }));
+        let lib = Arc::clone(self);
+        add(ctx, "tasksOf", Arc::new(move |a| {
+            let codes = lib
+                .level(&a.string(0)?, &a.string(1)?)
+                .map(|l| l.areas.iter().flat_map(|x| &x.tasks).map(|t| v::string(&t.code)).collect())
+                .unwrap_or_default();
+            Ok(v::list(codes))
+        }));
+        let lib = Arc::clone(self);
+        add(ctx, "tasksOfArea", Arc::new(move |a| {
+            let area = a.string(2)?;
+            let codes = lib
+                .level(&a.string(0)?, &a.string(1)?)
+                .and_then(|l| l.areas.iter().find(|x| x.code == area))
+                .map(|x| x.tasks.iter().map(|t| v::string(&t.code)).collect())
+                .unwrap_or_default();
+            Ok(v::list(codes))
+        }));
+        let lib = Arc::clone(self);
+        add(ctx, "taskName", Arc::new(move |a| {
+            let code = a.string(2)?;
+            let name = lib
+                .level(&a.string(0)?, &a.string(1)?)
+                .and_then(|l| l.areas.iter().flat_map(|x| &x.tasks).find(|t| t.code == code))
+                .map(|t| t.name.clone())
+                .unwrap_or_default();
+            Ok(v::string(&name))
+        }));
+        let lib = Arc::clone(self);
+        add(ctx, "workAreaName", Arc::new(move |a| {
+            let code = a.string(2)?;
+            let name = lib
+                .level(&a.string(0)?, &a.string(1)?)
+                .and_then(|l| l.areas.iter().find(|x| x.code == code))
+                .map(|x| x.name.clone())
+                .unwrap_or_default();
+            Ok(v::string(&name))
+        }));
+        let lib = Arc::clone(self);
+        add(ctx, "levelPointer", Arc::new(move |a| {
+            let pointer = lib.level(&a.string(0)?, &a.string(1)?).map(|l| l.pointer.clone());
+            Ok(pointer.map_or_else(v::null, |p| v::string(&p)))
+        }));
+        let lib = Arc::clone(self);
+        add(ctx, "workAreaPointer", Arc::new(move |a| {
+            let code = a.string(2)?;
+            let pointer = lib
+                .level(&a.string(0)?, &a.string(1)?)
+                .and_then(|l| l.areas.iter().find(|x| x.code == code))
+                .map(|x| x.pointer.clone());
+            Ok(pointer.map_or_else(v::null, |p| v::string(&p)))
+        }));
+        let lib = Arc::clone(self);
+        add(ctx, "taskPointer", Arc::new(move |a| {
+            let code = a.string(2)?;
+            let pointer = lib
+                .level(&a.string(0)?, &a.string(1)?)
+                .and_then(|l| l.areas.iter().flat_map(|x| &x.tasks).find(|t| t.code == code))
+                .map(|t| t.pointer.clone());
+            Ok(pointer.map_or_else(v::null, |p| v::string(&p)))
+        }));
+    }
+}
+
+/// Whether CEL or vetlint defines a function called `name`.
+pub fn knows(name: &str) -> bool {
+    FUNCTIONS.contains(&name) || super::std_knows(name)
+}
+
+/// A call's arguments.
+pub struct Args<'a, 'c, 'k> {
+    ftx: &'a FunctionContext<'c, 'k>,
+    name: &'static str,
+}
+
+impl<'k> Args<'_, '_, 'k> {
+    fn error(&self, message: &str) -> ExecutionError {
+        ExecutionError::function_error(self.name, message)
+    }
+
+    fn arg(&self, i: usize) -> Result<&(dyn Val + 'k), ExecutionError> {
+        self.ftx
+            .args
+            .get(i)
+            .map(|a| a.as_ref())
+            .ok_or_else(|| ExecutionError::invalid_argument_count(i + 1, self.ftx.args.len()))
+    }
+
+    fn string(&self, i: usize) -> Result<String, ExecutionError> {
+        let value = self.arg(i)?;
+        v::as_str(value)
+            .map(str::to_owned)
+            .ok_or_else(|| self.error(&format!("argument {} must be a string", i + 1)))
+    }
+
+    fn number(&self, i: usize) -> Result<f64, ExecutionError> {
+        v::as_f64(self.arg(i)?).ok_or_else(|| self.error(&format!("argument {} must be a number", i + 1)))
+    }
+
+    fn list(&self, i: usize) -> Result<&[Box<dyn Val + 'k>], ExecutionError> {
+        let value = self.arg(i)?;
+        v::as_list(value).ok_or_else(|| self.error(&format!("argument {} must be a list", i + 1)))
+    }
+}
+
+/// An owned copy of a value that an argument only borrows: scalars directly, anything else
+/// through JSON.
+fn own(value: &dyn Val) -> Result<Box<dyn Val>, ExecutionError> {
+    if let Some(s) = v::as_str(value) {
+        return Ok(v::string(s));
+    }
+    if let Some(n) = v::as_f64(value) {
+        return Ok(v::double(n));
+    }
+    if let Some(b) = v::as_bool(value) {
+        return Ok(v::boolean(b));
+    }
+    Ok(v::from_json(&v::to_json(value)?))
+}
+
+/// `x` rounded to `digits` decimals, half away from zero, after removing binary noise
+/// (so 0.3 × 6 rounds to 1.8, and 30 % of a cap compares equal to 30).
+pub fn round_to(x: f64, digits: i32) -> f64 {
+    let factor = 10f64.powi(digits.clamp(0, 12));
+    let scaled = (x * factor * 1e6).round() / 1e6;
+    scaled.round() / factor
+}
+
+/// Decimals in the shortest text of `x` (`72.1` → 1, `8` → 0).
+pub fn decimals(x: f64) -> usize {
+    let text = format!("{x}");
+    text.split_once('.').map_or(0, |(_, frac)| frac.len())
+}
+
+/// Sorts pointers like `/levels/10` after `/levels/9`.
+fn natural(pointer: &str) -> Vec<(u64, String)> {
+    pointer
+        .split('/')
+        .map(|t| (t.parse().unwrap_or(u64::MAX), t.to_owned()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_forgives_binary_noise() {
+        assert_eq!(round_to(0.3 * 6.0, 2), 1.8);
+        assert_eq!(round_to(1.8 / 6.0 * 100.0, 2), 30.0);
+        assert_eq!(round_to(31.0 / 43.0 * 100.0, 1), 72.1);
+        assert_eq!(round_to(2.5, 0), 3.0);
+        assert_eq!(decimals(72.1), 1);
+        assert_eq!(decimals(8.0), 0);
+    }
+}

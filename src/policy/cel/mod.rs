@@ -1,0 +1,318 @@
+//! Everything that touches the `cel` crate (pinned to an exact version, whose API changes with
+//! every minor release) lives here: compiling expressions, checking the names they use,
+//! evaluating them, and turning results back into text.
+
+pub mod functions;
+pub mod value;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, LazyLock, Mutex};
+
+use cel::common::ast::{EntryExpr, Expr};
+use cel::{Context, ExecutionError, Program};
+
+pub use ::cel::common::value::Val;
+pub use functions::Library;
+pub use value::Shared;
+
+/// A compiled CEL expression and the text it came from.
+pub struct Expression {
+    /// The expression as written.
+    pub source: String,
+    program: Program,
+}
+
+impl std::fmt::Debug for Expression {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Expression").field(&self.source).finish()
+    }
+}
+
+/// Where a problem is inside an expression's text: 0-based character offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExprError {
+    /// What is wrong.
+    pub message: String,
+    /// Character range in the expression.
+    pub chars: std::ops::Range<usize>,
+}
+
+/// Compiles `source`; a syntax error carries its position.
+pub fn compile(source: &str) -> Result<Expression, ExprError> {
+    match Program::compile(source) {
+        Ok(program) => Ok(Expression {
+            source: source.to_owned(),
+            program,
+        }),
+        Err(errors) => {
+            let first = errors.errors.first();
+            let (line, col) = first.map_or((1, 0), |e| (e.pos.0.max(1), e.pos.1.max(0)));
+            let at = char_offset(source, line as usize, col as usize);
+            let message = first.map_or_else(|| errors.to_string(), |e| e.msg.clone());
+            Err(ExprError {
+                message,
+                chars: at..(at + 1).min(source.chars().count()).max(at),
+            })
+        }
+    }
+}
+
+/// Character offset of a 1-based line and 0-based column.
+fn char_offset(source: &str, line: usize, col: usize) -> usize {
+    let mut offset = 0;
+    for (i, text) in source.split('\n').enumerate() {
+        if i + 1 == line {
+            return offset + col.min(text.chars().count());
+        }
+        offset += text.chars().count() + 1;
+    }
+    source.chars().count()
+}
+
+impl Expression {
+    /// Every identifier the expression reads that is not bound inside it (by a macro) and is
+    /// not in `known`, with its position; also every function that neither CEL nor vetlint
+    /// defines.
+    pub fn unknown_names(&self, known: &BTreeSet<&str>) -> Vec<ExprError> {
+        let mut out = Vec::new();
+        let mut bound = Vec::new();
+        self.walk(self.program.expression(), &mut bound, known, &mut out);
+        out.sort_by(|a, b| a.chars.start.cmp(&b.chars.start));
+        out.dedup();
+        out
+    }
+
+    fn position(&self, id: u64) -> std::ops::Range<usize> {
+        match self.program.source_info().offset_for(id) {
+            Some((start, stop)) => start as usize..(stop as usize + 1).max(start as usize + 1),
+            None => 0..0,
+        }
+    }
+
+    fn walk(
+        &self,
+        node: &cel::IdedExpr,
+        bound: &mut Vec<String>,
+        known: &BTreeSet<&str>,
+        out: &mut Vec<ExprError>,
+    ) {
+        match &node.expr {
+            Expr::Ident(name) => {
+                if !bound.iter().any(|b| b == name) && !known.contains(name.as_str()) {
+                    out.push(ExprError {
+                        message: format!("unknown variable `{name}`"),
+                        chars: self.position(node.id),
+                    });
+                }
+            }
+            Expr::Call(call) => {
+                if !functions::knows(&call.func_name) {
+                    out.push(ExprError {
+                        message: format!("unknown function `{}`", call.func_name),
+                        chars: self.position(node.id),
+                    });
+                }
+                if let Some(target) = &call.target {
+                    self.walk(target, bound, known, out);
+                }
+                for arg in &call.args {
+                    self.walk(arg, bound, known, out);
+                }
+            }
+            Expr::Comprehension(c) => {
+                self.walk(&c.iter_range, bound, known, out);
+                self.walk(&c.accu_init, bound, known, out);
+                let before = bound.len();
+                bound.push(c.iter_var.clone());
+                if let Some(second) = &c.iter_var2 {
+                    bound.push(second.clone());
+                }
+                bound.push(c.accu_var.clone());
+                self.walk(&c.loop_cond, bound, known, out);
+                self.walk(&c.loop_step, bound, known, out);
+                self.walk(&c.result, bound, known, out);
+                bound.truncate(before);
+            }
+            Expr::List(list) => {
+                for e in &list.elements {
+                    self.walk(e, bound, known, out);
+                }
+            }
+            Expr::Map(map) => {
+                for entry in &map.entries {
+                    if let EntryExpr::MapEntry(e) = &entry.expr {
+                        self.walk(&e.key, bound, known, out);
+                        self.walk(&e.value, bound, known, out);
+                    }
+                }
+            }
+            Expr::Struct(s) => {
+                for entry in &s.entries {
+                    if let EntryExpr::StructField(f) = &entry.expr {
+                        self.walk(&f.value, bound, known, out);
+                    }
+                }
+            }
+            Expr::Select(select) => self.walk(&select.operand, bound, known, out),
+            Expr::Literal(_) | Expr::Unspecified => {}
+        }
+    }
+}
+
+/// The variables of one evaluation scope: name → value.
+#[derive(Default)]
+pub struct Bindings {
+    vars: Vec<(String, Box<dyn Val>)>,
+}
+
+impl Bindings {
+    /// Binds `name`.
+    pub fn set(&mut self, name: &str, value: Box<dyn Val>) {
+        self.vars.retain(|(n, _)| n != name);
+        self.vars.push((name.to_owned(), value));
+    }
+
+    /// Copies every binding of `other` (cheap: values are shared).
+    pub fn extend(&mut self, other: &Bindings) {
+        for (name, value) in &other.vars {
+            self.set(name, value.clone_as_boxed());
+        }
+    }
+
+    /// The value bound to `name`.
+    pub fn get(&self, name: &str) -> Option<&dyn Val> {
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+/// Why an evaluation failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalError(pub String);
+
+impl From<ExecutionError> for EvalError {
+    fn from(e: ExecutionError) -> Self {
+        EvalError(e.to_string())
+    }
+}
+
+/// The root evaluation context: CEL's standard library, vetlint's functions and the global
+/// variables (`tables`). Built once per run and shared by every thread.
+pub struct Runtime {
+    root: Context<'static, 'static>,
+}
+
+impl Runtime {
+    /// A runtime over `library` with the global variables.
+    pub fn new(library: &Arc<Library>, globals: Vec<(&str, Box<dyn Val>)>) -> Self {
+        let mut root = Context::default();
+        library.register(&mut root);
+        for (name, value) in globals {
+            root.add_variable_as_val(name, value);
+        }
+        Self { root }
+    }
+
+    /// Evaluates `expr` with `bindings` on top of the globals.
+    pub fn eval(&self, expr: &Expression, bindings: &Bindings) -> Result<Box<dyn Val>, EvalError> {
+        let mut scope = self.root.new_inner_scope();
+        for (name, value) in &bindings.vars {
+            scope.add_variable_as_val(name.clone(), value.clone_as_boxed());
+        }
+        let result = expr.program.execute(&scope)?;
+        Ok(result.try_into()?)
+    }
+}
+
+/// Renders a value for a message: strings as they are, whole numbers without `.0`, lists
+/// joined with the language's separator.
+pub fn display(value: &dyn Val, separator: &str) -> String {
+    if let Some(s) = value::as_str(value) {
+        return s.to_owned();
+    }
+    if let Some(n) = value::as_f64(value) {
+        return number(n);
+    }
+    if let Some(items) = value::as_list(value) {
+        return items
+            .iter()
+            .map(|i| display(i.as_ref(), separator))
+            .collect::<Vec<_>>()
+            .join(separator);
+    }
+    match value::to_json(value) {
+        Ok(serde_json::Value::Null) => "null".to_owned(),
+        Ok(json) => json.to_string(),
+        Err(_) => format!("{value:?}"),
+    }
+}
+
+/// A number as people write it: `8`, `72.1`, `0.3`.
+pub fn number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// Which standard-library function names exist, probed once each by calling them (the crate
+/// does not list them).
+static STD_NAMES: LazyLock<Mutex<HashMap<String, bool>>> = LazyLock::new(Default::default);
+
+/// Whether CEL's standard library (or its operators) defines `name`.
+pub fn std_knows(name: &str) -> bool {
+    if name.starts_with('_') || name.starts_with('@') || name.starts_with('!') {
+        return true;
+    }
+    let mut cache = STD_NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    *cache.entry(name.to_owned()).or_insert_with(|| {
+        ["{name}()", "''.{name}()", "[].{name}()", "1.0.{name}()"]
+            .iter()
+            .any(|shape| {
+                let probe = shape.replace("{name}", name);
+                Program::compile(&probe).is_ok_and(|p| {
+                    !matches!(
+                        p.execute(&Context::default()),
+                        Err(ExecutionError::UndeclaredReference(_))
+                    )
+                })
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_functions_are_known_and_typos_are_not() {
+        for name in ["size", "startsWith", "matches", "string", "int", "double", "contains", "sum", "tasksOf"] {
+            assert!(functions::knows(name), "{name}");
+        }
+        for name in ["szie", "lookupp", "frobnicate"] {
+            assert!(!functions::knows(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn unknown_names_skip_macro_variables() {
+        let known: BTreeSet<&str> = ["self", "params"].into_iter().collect();
+        let e = compile("self.matrix.map(m, m.credits).all(c, c <= params.max) && totl > 1.0 && szie(self) > 0").unwrap();
+        let unknown = e.unknown_names(&known);
+        let messages: Vec<&str> = unknown.iter().map(|u| u.message.as_str()).collect();
+        assert_eq!(messages, ["unknown variable `totl`", "unknown function `szie`"]);
+        assert_eq!(&e.source[unknown[0].chars.clone()], "totl");
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let err = compile("a +").unwrap_err();
+        assert!(err.chars.start <= 3, "{err:?}");
+        let err = compile("a\n  && (b").unwrap_err();
+        assert!(err.chars.start >= 2, "{err:?}");
+    }
+}

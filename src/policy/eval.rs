@@ -1,0 +1,236 @@
+//! Running a compiled policy rule on one document: pick the subjects, bind the variables,
+//! evaluate, and turn each failed assertion into a diagnostic.
+
+use std::ops::Range;
+
+use serde_json::Value;
+
+use super::cel::{self, Bindings, EvalError, Expression, Runtime, Shared, Val, value as v};
+use super::rule::PolicyRule;
+use crate::diagnostic::{Diagnostic, Related};
+use crate::lang::Lang;
+use crate::load::SpanIndex;
+use crate::pointer;
+use crate::rules::names;
+use crate::workspace::Workspace;
+
+/// What evaluation needs to know about the document.
+pub struct Subject<'a> {
+    /// The document's value.
+    pub value: &'a Value,
+    /// The same, as a CEL value.
+    pub cel: &'a Shared,
+    /// Its spans.
+    pub spans: &'a SpanIndex,
+    /// Its text (for compact spans).
+    pub text: &'a str,
+    /// Whether the schema already flagged something in it: evaluation errors then stay quiet.
+    pub flagged: bool,
+}
+
+/// Everything shared by the evaluations of one run.
+pub struct Scope<'a> {
+    /// Functions and globals.
+    pub runtime: &'a Runtime,
+    /// Cross-document index.
+    pub workspace: &'a Workspace,
+    /// Message language.
+    pub lang: Lang,
+}
+
+/// Runs `rule` with `params` on `doc`.
+pub fn run(rule: &PolicyRule, params: &Shared, doc: &Subject<'_>, scope: &Scope<'_>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut bindings = Bindings::default();
+    bindings.set("doc", doc.cel.boxed());
+    bindings.set("params", params.boxed());
+    for (name, expr) in &rule.with {
+        match scope.runtime.eval(expr, &bindings) {
+            Ok(value) => bindings.set(name, value),
+            Err(e) => {
+                if !doc.flagged {
+                    let at = crate::check::first_line(doc.text, doc.spans.value_or_ancestor(""));
+                    out.push(rule_error(rule, &format!("with.{name}"), expr, &e, at, "", scope.lang));
+                }
+                return out;
+            }
+        }
+    }
+    let subjects: Vec<String> = match &rule.each {
+        Some(path) => path
+            .query_located(doc.value)
+            .iter()
+            .map(|n| n.location().to_json_pointer())
+            .collect(),
+        None => vec![String::new()],
+    };
+    for subject in subjects {
+        if let Some(d) = check_subject(rule, &subject, &bindings, doc, scope) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+fn check_subject(
+    rule: &PolicyRule,
+    subject: &str,
+    with: &Bindings,
+    doc: &Subject<'_>,
+    scope: &Scope<'_>,
+) -> Option<Diagnostic> {
+    let lang = scope.lang;
+    let separator = lang.pick("、", ", ");
+    let mut bindings = Bindings::default();
+    bindings.extend(with);
+    bind_subject(&mut bindings, doc, subject);
+    let target = rule.at.iter().fold(subject.to_owned(), |p, t| pointer::push(&p, t));
+    let span = doc.spans.value_or_ancestor(&target);
+    let fail = |name: &str, expr: &Expression, e: &EvalError| {
+        (!doc.flagged).then(|| rule_error(rule, name, expr, e, span.clone(), subject, lang))
+    };
+    for (name, expr) in &rule.lets {
+        match scope.runtime.eval(expr, &bindings) {
+            Ok(value) => bindings.set(name, value),
+            Err(e) => return fail(&format!("let.{name}"), expr, &e),
+        }
+    }
+    let holds = match scope.runtime.eval(&rule.assert, &bindings) {
+        Ok(value) => match v::as_bool(value.as_ref()) {
+            Some(b) => b,
+            None => {
+                let e = EvalError(format!(
+                    "the assertion gave {} instead of true or false",
+                    cel::display(value.as_ref(), ", ")
+                ));
+                return fail("assert", &rule.assert, &e);
+            }
+        },
+        Err(e) => return fail("assert", &rule.assert, &e),
+    };
+    if holds {
+        return None;
+    }
+    let message = match rule.message(lang).render(scope.runtime, &bindings, separator) {
+        Ok(m) => m,
+        Err((e, expr)) => return fail("message", expr, &e),
+    };
+    let mut d = Diagnostic::new(&rule.meta.name, span.clone(), message).with_pointer(target);
+    if let Some(help) = rule.help(lang) {
+        match help.render(scope.runtime, &bindings, separator) {
+            Ok(h) => d.help = Some(h),
+            Err((e, expr)) => return fail("help", expr, &e),
+        }
+    }
+    for related in &rule.related {
+        match related_label(related, &bindings, doc, scope) {
+            Ok(Some(r)) => d.related.push(r),
+            Ok(None) => {}
+            Err((e, expr, what)) => return fail(what, expr, &e),
+        }
+    }
+    Some(d)
+}
+
+type RelatedError<'r> = (EvalError, &'r Expression, &'static str);
+
+fn related_label<'r>(
+    related: &'r super::rule::Related,
+    bindings: &Bindings,
+    doc: &Subject<'_>,
+    scope: &Scope<'_>,
+) -> Result<Option<Related>, RelatedError<'r>> {
+    let eval = |expr: &'r Expression, what: &'static str| {
+        scope.runtime.eval(expr, bindings).map_err(|e| (e, expr, what))
+    };
+    if let Some(when) = &related.when {
+        if v::as_bool(eval(when, "related.when")?.as_ref()) != Some(true) {
+            return Ok(None);
+        }
+    }
+    let at = eval(&related.at, "related.at")?;
+    let Some(at) = v::as_str(at.as_ref()).map(str::to_owned) else {
+        return Ok(None);
+    };
+    let (source, span) = match (&related.kind, &related.id) {
+        (Some(kind), Some(id)) => {
+            let id = eval(id, "related.id")?;
+            let Some(entry) = v::as_str(id.as_ref()).and_then(|id| scope.workspace.get(kind, id)) else {
+                return Ok(None);
+            };
+            let Some(spans) = &entry.spans else { return Ok(None) };
+            (Some(entry.source.clone()), spans.value_or_ancestor(&at))
+        }
+        _ => (None, doc.spans.value_or_ancestor(&at)),
+    };
+    let template = &related.message[usize::from(scope.lang == Lang::En)];
+    let message = template
+        .render(scope.runtime, bindings, scope.lang.pick("、", ", "))
+        .map_err(|(e, expr)| (e, expr, "related.message"))?;
+    Ok(Some(Related {
+        source,
+        span,
+        message,
+    }))
+}
+
+/// Binds `self`, `parent`, `ancestors` and `index` for the subject at `subject`.
+fn bind_subject(bindings: &mut Bindings, doc: &Subject<'_>, subject: &str) {
+    let tokens = pointer::tokens(subject);
+    let mut chain: Vec<&(dyn Val + 'static)> = vec![doc.cel.get()];
+    for token in &tokens {
+        let Some(next) = chain.last().and_then(|v| v::child(*v, token)) else {
+            break;
+        };
+        chain.push(next);
+    }
+    let this = chain.pop().unwrap_or(doc.cel.get());
+    // Enclosing objects, nearest first (lists are skipped: `parent` of a list item is the
+    // object that holds the list).
+    let ancestors: Vec<Box<dyn Val>> = chain
+        .iter()
+        .rev()
+        .filter(|v| v::as_list(**v).is_none())
+        .map(|v| v.clone_as_boxed())
+        .collect();
+    let parent = ancestors.first().map_or_else(v::null, |p| p.clone_as_boxed());
+    let index = tokens
+        .last()
+        .and_then(|t| t.parse::<i64>().ok())
+        .filter(|_| chain.last().is_some_and(|c| v::as_list(*c).is_some()))
+        .unwrap_or(-1);
+    bindings.set("self", this.clone_as_boxed());
+    bindings.set("parent", parent);
+    bindings.set("ancestors", v::list(ancestors));
+    bindings.set("index", v::int(index));
+}
+
+fn rule_error(
+    rule: &PolicyRule,
+    part: &str,
+    expr: &Expression,
+    error: &EvalError,
+    span: Range<usize>,
+    subject: &str,
+    lang: Lang,
+) -> Diagnostic {
+    let name = &rule.meta.name;
+    let message = match lang {
+        Lang::En => format!(
+            "rule `{name}` could not evaluate `{part}` (`{}`): {}",
+            expr.source.trim(),
+            error.0
+        ),
+        Lang::Zh => format!(
+            "规则 `{name}` 无法计算 `{part}`（`{}`）：{}",
+            expr.source.trim(),
+            error.0
+        ),
+    };
+    Diagnostic::new(names::RULE_ERROR, span, message)
+        .with_pointer(subject.to_owned())
+        .with_help(match lang {
+            Lang::En => format!("this is a defect of the rule file {}, not of the document", rule.meta.file),
+            Lang::Zh => format!("这是规则文件 {} 的缺陷，而不是文档的问题", rule.meta.file),
+        })
+}

@@ -1,0 +1,6 @@
+//! Declarative policy rules: compiled from rule files, evaluated per document.
+
+pub mod cel;
+pub mod eval;
+pub mod rule;
+pub mod template;
