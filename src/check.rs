@@ -11,9 +11,9 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, FileReport};
 use crate::lang::Lang;
 use crate::load::{Document, SpanIndex};
-use crate::rules::{RuleSet, names};
 use crate::policy::cel::{Library, Runtime, Shared, value as cel_value};
 use crate::policy::eval;
+use crate::rules::{RuleSet, names};
 use crate::schema::{SchemaFailure, Schemas, Target, report_suggest};
 use crate::workspace::Workspace;
 
@@ -43,7 +43,9 @@ pub struct Run {
 
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Run").field("workspace", &self.workspace).finish()
+        f.debug_struct("Run")
+            .field("workspace", &self.workspace)
+            .finish()
     }
 }
 
@@ -58,13 +60,21 @@ pub enum Origin {
 
 impl Engine {
     /// An engine over loaded schemas, rules and configuration.
-    pub fn new(schemas: Schemas, rules: RuleSet, config: Config, lang: Lang) -> Result<Self, crate::error::Error> {
+    pub fn new(
+        schemas: Schemas,
+        rules: RuleSet,
+        config: Config,
+        lang: Lang,
+    ) -> Result<Self, crate::error::Error> {
         let tables = crate::tables::to_cel(&crate::tables::bundled()?);
         let params = rules
             .policies()
             .map(|p| {
                 let values = Value::Object(config.params(&p.meta));
-                (p.meta.name.clone(), Shared::new(cel_value::from_json(&values)))
+                (
+                    p.meta.name.clone(),
+                    Shared::new(cel_value::from_json(&values)),
+                )
             })
             .collect();
         Ok(Self {
@@ -126,11 +136,25 @@ impl Engine {
             }
             Some(value) => match self.classify(value, &spans, &source.text) {
                 Ok(kind) => {
-                    let failures = self.schemas.validate(kind, value, self.lang).unwrap_or_default();
-                    diagnostics.extend(failures.into_iter().map(|f| to_diagnostic(f, &spans, &source.text)));
+                    let failures = self
+                        .schemas
+                        .validate(kind, value, self.lang)
+                        .unwrap_or_default();
+                    diagnostics.extend(
+                        failures
+                            .into_iter()
+                            .map(|f| to_diagnostic(f, &spans, &source.text)),
+                    );
                     diagnostics.extend(duplicate);
                     let flagged = !diagnostics.is_empty();
-                    diagnostics.extend(self.policies(kind, value, &spans, &source.text, flagged, run));
+                    diagnostics.extend(self.policies(
+                        kind,
+                        value,
+                        &spans,
+                        &source.text,
+                        flagged,
+                        run,
+                    ));
                 }
                 Err(unknown) => {
                     let (d, plausible) = *unknown;
@@ -162,7 +186,13 @@ impl Engine {
         let applicable: Vec<_> = self
             .rules
             .policies()
-            .filter(|p| p.kind == kind && self.config.severity(&p.meta.name, p.meta.severity).is_some())
+            .filter(|p| {
+                p.kind == kind
+                    && self
+                        .config
+                        .severity(&p.meta.name, p.meta.severity)
+                        .is_some()
+            })
             .collect();
         if applicable.is_empty() {
             return Vec::new();
@@ -182,7 +212,9 @@ impl Engine {
         };
         let mut out = Vec::new();
         for policy in applicable {
-            let Some(params) = self.params.get(&policy.meta.name) else { continue };
+            let Some(params) = self.params.get(&policy.meta.name) else {
+                continue;
+            };
             out.extend(eval::run(policy, params, &subject, &scope));
         }
         out
@@ -239,6 +271,18 @@ impl Engine {
                 false,
             )));
         };
+        if object.contains_key("summary")
+            && object.contains_key("docs")
+            && object.contains_key("group")
+        {
+            // A rule file (its `kind` names the documents it applies to): not a document.
+            let message = lang.pick(
+                "这是 vetlint 规则文件，不是文档；规则目录请在 vetlint.toml 的 `rule-dirs` 中配置",
+                "this is a vetlint rule file, not a document; list rule folders in `rule-dirs` of vetlint.toml",
+            );
+            let span = first_line(text, spans.value_or_ancestor(""));
+            return Err(Box::new((unknown(span, message.into(), ""), false)));
+        }
         let Some(kind) = object.get("kind") else {
             let message = lang.pick("文档缺少 `kind` 字段", "the document has no `kind` field");
             return Err(Box::new((

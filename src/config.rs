@@ -149,16 +149,21 @@ impl Config {
             Err(e) => {
                 let span = e.span().unwrap_or(0..0);
                 let mut message = e.message().trim().to_owned();
-                if message.contains("expected a map") && source.text[span.clone()].trim_start().starts_with('[') {
+                if message.contains("expected a map")
+                    && source.text[span.clone()].trim_start().starts_with('[')
+                {
                     message.push_str(lang.pick(
                         "；`rules` 是各规则设置的表，规则目录请写在 `rule-dirs` 中",
                         "; `rules` is the table of per-rule settings: list rule folders in `rule-dirs`",
                     ));
                 }
-                let d = error(span, match lang {
-                    Lang::En => format!("invalid {FILE_NAME}: {message}"),
-                    Lang::Zh => format!("{FILE_NAME} 有误：{message}"),
-                });
+                let d = error(
+                    span,
+                    match lang {
+                        Lang::En => format!("invalid {FILE_NAME}: {message}"),
+                        Lang::Zh => format!("{FILE_NAME} 有误：{message}"),
+                    },
+                );
                 return Err(report(&source, vec![d]));
             }
         };
@@ -199,7 +204,12 @@ impl Config {
 
     /// Applies `[rules.NAME]` tables: unknown rules and parameters, and parameters of the
     /// wrong type, are errors.
-    pub fn apply(&mut self, settings: RuleSettings, rules: &RuleSet, lang: Lang) -> Result<(), FileReport> {
+    pub fn apply(
+        &mut self,
+        settings: RuleSettings,
+        rules: &RuleSet,
+        lang: Lang,
+    ) -> Result<(), FileReport> {
         let Some(source) = settings.source else {
             return Ok(());
         };
@@ -208,9 +218,13 @@ impl Config {
             let Some(meta) = rules.get(name.get_ref()) else {
                 let guess = report_suggest(name.get_ref(), rules.iter().map(|r| r.name.as_str()));
                 let message = match (lang, guess) {
-                    (Lang::En, Some(g)) => format!("unknown rule `{}`; did you mean `{g}`?", name.get_ref()),
+                    (Lang::En, Some(g)) => {
+                        format!("unknown rule `{}`; did you mean `{g}`?", name.get_ref())
+                    }
                     (Lang::En, None) => format!("unknown rule `{}`", name.get_ref()),
-                    (Lang::Zh, Some(g)) => format!("未知规则 `{}`；是否想写 `{g}`？", name.get_ref()),
+                    (Lang::Zh, Some(g)) => {
+                        format!("未知规则 `{}`；是否想写 `{g}`？", name.get_ref())
+                    }
                     (Lang::Zh, None) => format!("未知规则 `{}`", name.get_ref()),
                 };
                 diagnostics.push(error(name.span(), message).with_help(lang.pick(
@@ -227,7 +241,11 @@ impl Config {
                 let Some(default) = meta.params.get(param.get_ref()) else {
                     let known: Vec<String> = meta.params.keys().map(|k| format!("`{k}`")).collect();
                     let message = match lang {
-                        Lang::En => format!("rule `{}` has no parameter `{}`", meta.name, param.get_ref()),
+                        Lang::En => format!(
+                            "rule `{}` has no parameter `{}`",
+                            meta.name,
+                            param.get_ref()
+                        ),
                         Lang::Zh => format!("规则 `{}` 没有参数 `{}`", meta.name, param.get_ref()),
                     };
                     let help = match (lang, known.is_empty()) {
@@ -278,27 +296,41 @@ impl Config {
 
     /// A rule's parameters: its defaults with the configured values on top.
     pub fn params(&self, rule: &crate::rules::RuleMeta) -> serde_json::Map<String, Value> {
-        self.params.get(&rule.name).cloned().unwrap_or_else(|| rule.params.clone())
+        self.params
+            .get(&rule.name)
+            .cloned()
+            .unwrap_or_else(|| rule.params.clone())
     }
 
     /// A `config-error` at `span` of this configuration file.
     pub fn error_at(&self, span: Range<usize>, message: String) -> FileReport {
-        let source = self.source.clone().unwrap_or_else(|| SourceFile::new(FILE_NAME, String::new()));
+        let source = self
+            .source
+            .clone()
+            .unwrap_or_else(|| SourceFile::new(FILE_NAME, String::new()));
         report(&source, vec![error(span, message)])
     }
 
     /// Whether a file found by walking is selected by `include`/`exclude`. `relative` is the
     /// path relative to `root`.
     pub fn selects(&self, relative: &Path) -> bool {
-        if self.exclude.as_ref().is_some_and(|set| set.is_match(relative)) {
+        if self
+            .exclude
+            .as_ref()
+            .is_some_and(|set| set.is_match(relative))
+        {
             return false;
         }
-        self.include.as_ref().is_none_or(|set| set.is_match(relative))
+        self.include
+            .as_ref()
+            .is_none_or(|set| set.is_match(relative))
     }
 
     /// Whether a path is excluded (for directories during the walk).
     pub fn excludes(&self, relative: &Path) -> bool {
-        self.exclude.as_ref().is_some_and(|set| set.is_match(relative))
+        self.exclude
+            .as_ref()
+            .is_some_and(|set| set.is_match(relative))
     }
 }
 
@@ -344,7 +376,9 @@ fn toml_to_json(value: toml::Value) -> Value {
         toml::Value::Boolean(b) => Value::Bool(b),
         toml::Value::Datetime(d) => Value::String(d.to_string()),
         toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
     }
 }
 

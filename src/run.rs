@@ -83,17 +83,30 @@ fn context_documents(engine: &Engine, cwd: &Path, warnings: &mut Warnings) -> Ve
         let found = discover::discover(std::slice::from_ref(&arg), cwd, config);
         if found.inputs.is_empty() || !found.missing.is_empty() {
             warnings.push(match lang {
-                Lang::En => format!("workspace path `{}` in vetlint.toml matches no document", entry.text),
-                Lang::Zh => format!("vetlint.toml 中的工作区路径 `{}` 没有匹配到文档", entry.text),
+                Lang::En => format!(
+                    "workspace path `{}` in vetlint.toml matches no document",
+                    entry.text
+                ),
+                Lang::Zh => format!(
+                    "vetlint.toml 中的工作区路径 `{}` 没有匹配到文档",
+                    entry.text
+                ),
             });
             continue;
         }
         for input in found.inputs {
             let doc = read(&input, lang);
             if doc.value.is_none() {
-                let why = doc.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default();
+                let why = doc
+                    .diagnostics
+                    .first()
+                    .map(|d| d.message.clone())
+                    .unwrap_or_default();
                 warnings.push(match lang {
-                    Lang::En => format!("workspace document {} could not be loaded: {why}", input.display),
+                    Lang::En => format!(
+                        "workspace document {} could not be loaded: {why}",
+                        input.display
+                    ),
                     Lang::Zh => format!("工作区文档 {} 无法加载：{why}", input.display),
                 });
                 continue;

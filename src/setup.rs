@@ -39,7 +39,8 @@ pub fn engine(cwd: &Path, source: &ConfigSource, lang: Lang) -> Result<Engine, E
         path: display.clone(),
         source,
     })?;
-    let (mut config, settings) = Config::parse(&file, display, text, lang).map_err(|r| Error::Config(vec![r]))?;
+    let (mut config, settings) =
+        Config::parse(&file, display, text, lang).map_err(|r| Error::Config(vec![r]))?;
     for dir in config.rule_dirs.clone() {
         let extra = rule_folder(&dir.path, cwd, &schemas, lang).map_err(|e| match e {
             FolderError::Unreadable(why) => {
@@ -53,7 +54,9 @@ pub fn engine(cwd: &Path, source: &ConfigSource, lang: Lang) -> Result<Engine, E
         })?;
         rules.extend(extra, lang).map_err(Error::Config)?;
     }
-    config.apply(settings, &rules, lang).map_err(|r| Error::Config(vec![r]))?;
+    config
+        .apply(settings, &rules, lang)
+        .map_err(|r| Error::Config(vec![r]))?;
     Engine::new(schemas, rules, config, lang)
 }
 
@@ -63,7 +66,12 @@ enum FolderError {
 }
 
 /// The rule files (`*.yaml`, `*.yml`, `*.json`) directly inside `dir`.
-fn rule_folder(dir: &Path, cwd: &Path, schemas: &Schemas, lang: Lang) -> Result<RuleSet, FolderError> {
+fn rule_folder(
+    dir: &Path,
+    cwd: &Path,
+    schemas: &Schemas,
+    lang: Lang,
+) -> Result<RuleSet, FolderError> {
     let entries = std::fs::read_dir(dir).map_err(|e| FolderError::Unreadable(e.to_string()))?;
     let mut files = Vec::new();
     for entry in entries.flatten() {
@@ -74,6 +82,10 @@ fn rule_folder(dir: &Path, cwd: &Path, schemas: &Schemas, lang: Lang) -> Result<
         }
     }
     files.sort();
-    RuleSet::from_files(files.iter().map(|(p, b)| (p.clone(), b.as_slice())), schemas, lang)
-        .map_err(FolderError::Rules)
+    RuleSet::from_files(
+        files.iter().map(|(p, b)| (p.clone(), b.as_slice())),
+        schemas,
+        lang,
+    )
+    .map_err(FolderError::Rules)
 }

@@ -44,10 +44,20 @@ pub fn bundled() -> Result<BTreeMap<String, Table>, TableError> {
         .get_file("tables.yaml")
         .and_then(|f| f.contents_utf8())
         .ok_or_else(|| TableError::Manifest("missing".into()))?;
-    let doc = crate::load::load("rules/data/tables.yaml".into(), manifest.as_bytes(), None, crate::lang::Lang::En);
-    let value = doc
-        .value
-        .ok_or_else(|| TableError::Manifest(doc.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default()))?;
+    let doc = crate::load::load(
+        "rules/data/tables.yaml".into(),
+        manifest.as_bytes(),
+        None,
+        crate::lang::Lang::En,
+    );
+    let value = doc.value.ok_or_else(|| {
+        TableError::Manifest(
+            doc.diagnostics
+                .first()
+                .map(|d| d.message.clone())
+                .unwrap_or_default(),
+        )
+    })?;
     let specs: BTreeMap<String, TableSpec> =
         serde_json::from_value(value).map_err(|e| TableError::Manifest(e.to_string()))?;
     let mut tables = BTreeMap::new();
@@ -92,7 +102,10 @@ pub fn to_cel(tables: &BTreeMap<String, Table>) -> Shared {
             let rows = table
                 .iter()
                 .map(|(key, row)| {
-                    let columns = row.iter().map(|(c, text)| (c.clone(), v::string(text))).collect();
+                    let columns = row
+                        .iter()
+                        .map(|(c, text)| (c.clone(), v::string(text)))
+                        .collect();
                     (key.clone(), v::map(columns))
                 })
                 .collect();
@@ -112,6 +125,12 @@ mod tests {
         let majors = &tables["majors"];
         assert_eq!(majors["570201"]["majorName"], "商务英语");
         assert_eq!(majors["570201"]["educationLevel"], "VOCATIONAL_ASSOCIATE");
-        assert_eq!(majors.values().filter(|r| r["itemLevel"] == "MAJOR").count(), 1349);
+        assert_eq!(
+            majors
+                .values()
+                .filter(|r| r["itemLevel"] == "MAJOR")
+                .count(),
+            1349
+        );
     }
 }

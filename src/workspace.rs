@@ -72,10 +72,10 @@ impl Workspace {
 
     /// Every document of `kind`, by id.
     pub fn of_kind(&self, kind: &str) -> impl Iterator<Item = (&str, &Entry)> {
-        self.docs
-            .get(kind)
-            .into_iter()
-            .flat_map(|ids| ids.iter().filter_map(|(id, e)| Some((id.as_str(), e.first()?))))
+        self.docs.get(kind).into_iter().flat_map(|ids| {
+            ids.iter()
+                .filter_map(|(id, e)| Some((id.as_str(), e.first()?)))
+        })
     }
 
     /// Every kind with at least one document.
@@ -95,18 +95,25 @@ impl Workspace {
             return None;
         }
         let message = match lang {
-            Lang::En => format!("another {kind} already has the id `{id}`: {}", first.source.path),
+            Lang::En => format!(
+                "another {kind} already has the id `{id}`: {}",
+                first.source.path
+            ),
             Lang::Zh => format!("另一份 {kind} 文档已使用标识 `{id}`：{}", first.source.path),
         };
         Some(
-            Diagnostic::new(names::DUPLICATE_ID, doc.spans.value_or_ancestor("/id"), message)
-                .with_pointer("/id")
-                .with_label(lang.pick("重复的标识", "duplicate id"))
-                .with_related(
-                    Some(first.source.clone()),
-                    first.id_span.clone(),
-                    lang.pick("第一次使用该标识", "first used here"),
-                ),
+            Diagnostic::new(
+                names::DUPLICATE_ID,
+                doc.spans.value_or_ancestor("/id"),
+                message,
+            )
+            .with_pointer("/id")
+            .with_label(lang.pick("重复的标识", "duplicate id"))
+            .with_related(
+                Some(first.source.clone()),
+                first.id_span.clone(),
+                lang.pick("第一次使用该标识", "first used here"),
+            ),
         )
     }
 }

@@ -29,7 +29,10 @@ fn every_built_in_rule_has_a_rule_file_and_every_rule_file_is_known() {
         .map(|r| r.name.as_str())
         .collect();
     let built_in: BTreeSet<&str> = names::ALL.iter().copied().collect();
-    assert_eq!(files, built_in, "rule files without `assert` are exactly the built-in rules");
+    assert_eq!(
+        files, built_in,
+        "rule files without `assert` are exactly the built-in rules"
+    );
     for rule in engine.rules.iter() {
         assert_eq!(rule.file, format!("rules/{}.yaml", rule.name));
     }
@@ -109,8 +112,17 @@ fn rule_examples_raise_their_rule_exactly_when_they_should() {
             let mut workspace = Workspace::default();
             for (i, example) in rule.examples.workspace.iter().enumerate() {
                 let (text, format) = example.text();
-                let doc = load::load(format!("workspace-{i}"), text.as_bytes(), Some(format), lang);
-                assert!(doc.value.is_some(), "{}: workspace example {i} does not load", rule.name);
+                let doc = load::load(
+                    format!("workspace-{i}"),
+                    text.as_bytes(),
+                    Some(format),
+                    lang,
+                );
+                assert!(
+                    doc.value.is_some(),
+                    "{}: workspace example {i} does not load",
+                    rule.name
+                );
                 workspace.add(&doc);
             }
             let run = engine.prepare(workspace);

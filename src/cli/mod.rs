@@ -118,11 +118,11 @@ fn check(args: CheckArgs, lang: Lang) -> Result<u8, Error> {
     let engine = setup::engine(&cwd, &config, lang)?;
     let request = Request {
         paths: args.paths.iter().filter(|p| *p != "-").cloned().collect(),
-        stdin: args
-            .paths
-            .iter()
-            .any(|p| p == "-")
-            .then(|| args.stdin_filename.clone().unwrap_or_else(|| "<stdin>".into())),
+        stdin: args.paths.iter().any(|p| p == "-").then(|| {
+            args.stdin_filename
+                .clone()
+                .unwrap_or_else(|| "<stdin>".into())
+        }),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
@@ -130,10 +130,16 @@ fn check(args: CheckArgs, lang: Lang) -> Result<u8, Error> {
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
     let (report, mut warnings) = pool.install(|| run::check(&engine, &request, &cwd));
     if report.files.is_empty() {
-        warnings.push(lang.pick("没有找到要检查的文档", "no documents to check").to_owned());
+        warnings.push(
+            lang.pick("没有找到要检查的文档", "no documents to check")
+                .to_owned(),
+        );
     }
     for warning in warnings {
-        eprintln!("{}{warning}", lang.pick("vetlint：警告：", "vetlint: warning: "));
+        eprintln!(
+            "{}{warning}",
+            lang.pick("vetlint：警告：", "vetlint: warning: ")
+        );
     }
     let text = match args.format {
         OutputFormat::Human => render::human::render(

@@ -39,7 +39,12 @@ pub struct Scope<'a> {
 }
 
 /// Runs `rule` with `params` on `doc`.
-pub fn run(rule: &PolicyRule, params: &Shared, doc: &Subject<'_>, scope: &Scope<'_>) -> Vec<Diagnostic> {
+pub fn run(
+    rule: &PolicyRule,
+    params: &Shared,
+    doc: &Subject<'_>,
+    scope: &Scope<'_>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut bindings = Bindings::default();
     bindings.set("doc", doc.cel.boxed());
@@ -50,7 +55,15 @@ pub fn run(rule: &PolicyRule, params: &Shared, doc: &Subject<'_>, scope: &Scope<
             Err(e) => {
                 if !doc.flagged {
                     let at = crate::check::first_line(doc.text, doc.spans.value_or_ancestor(""));
-                    out.push(rule_error(rule, &format!("with.{name}"), expr, &e, at, "", scope.lang));
+                    out.push(rule_error(
+                        rule,
+                        &format!("with.{name}"),
+                        expr,
+                        &e,
+                        at,
+                        "",
+                        scope.lang,
+                    ));
                 }
                 return out;
             }
@@ -84,7 +97,10 @@ fn check_subject(
     let mut bindings = Bindings::default();
     bindings.extend(with);
     bind_subject(&mut bindings, doc, subject);
-    let target = rule.at.iter().fold(subject.to_owned(), |p, t| pointer::push(&p, t));
+    let target = rule
+        .at
+        .iter()
+        .fold(subject.to_owned(), |p, t| pointer::push(&p, t));
     let span = doc.spans.value_or_ancestor(&target);
     let fail = |name: &str, expr: &Expression, e: &EvalError| {
         (!doc.flagged).then(|| rule_error(rule, name, expr, e, span.clone(), subject, lang))
@@ -111,7 +127,10 @@ fn check_subject(
     if holds {
         return None;
     }
-    let message = match rule.message(lang).render(scope.runtime, &bindings, separator) {
+    let message = match rule
+        .message(lang)
+        .render(scope.runtime, &bindings, separator)
+    {
         Ok(m) => m,
         Err((e, expr)) => return fail("message", expr, &e),
     };
@@ -141,12 +160,15 @@ fn related_label<'r>(
     scope: &Scope<'_>,
 ) -> Result<Option<Related>, RelatedError<'r>> {
     let eval = |expr: &'r Expression, what: &'static str| {
-        scope.runtime.eval(expr, bindings).map_err(|e| (e, expr, what))
+        scope
+            .runtime
+            .eval(expr, bindings)
+            .map_err(|e| (e, expr, what))
     };
-    if let Some(when) = &related.when {
-        if v::as_bool(eval(when, "related.when")?.as_ref()) != Some(true) {
-            return Ok(None);
-        }
+    if let Some(when) = &related.when
+        && v::as_bool(eval(when, "related.when")?.as_ref()) != Some(true)
+    {
+        return Ok(None);
     }
     let at = eval(&related.at, "related.at")?;
     let Some(at) = v::as_str(at.as_ref()).map(str::to_owned) else {
@@ -155,10 +177,13 @@ fn related_label<'r>(
     let (source, span) = match (&related.kind, &related.id) {
         (Some(kind), Some(id)) => {
             let id = eval(id, "related.id")?;
-            let Some(entry) = v::as_str(id.as_ref()).and_then(|id| scope.workspace.get(kind, id)) else {
+            let Some(entry) = v::as_str(id.as_ref()).and_then(|id| scope.workspace.get(kind, id))
+            else {
                 return Ok(None);
             };
-            let Some(spans) = &entry.spans else { return Ok(None) };
+            let Some(spans) = &entry.spans else {
+                return Ok(None);
+            };
             (Some(entry.source.clone()), spans.value_or_ancestor(&at))
         }
         _ => (None, doc.spans.value_or_ancestor(&at)),
@@ -193,7 +218,9 @@ fn bind_subject(bindings: &mut Bindings, doc: &Subject<'_>, subject: &str) {
         .filter(|v| v::as_list(**v).is_none())
         .map(|v| v.clone_as_boxed())
         .collect();
-    let parent = ancestors.first().map_or_else(v::null, |p| p.clone_as_boxed());
+    let parent = ancestors
+        .first()
+        .map_or_else(v::null, |p| p.clone_as_boxed());
     let index = tokens
         .last()
         .and_then(|t| t.parse::<i64>().ok())
@@ -230,7 +257,10 @@ fn rule_error(
     Diagnostic::new(names::RULE_ERROR, span, message)
         .with_pointer(subject.to_owned())
         .with_help(match lang {
-            Lang::En => format!("this is a defect of the rule file {}, not of the document", rule.meta.file),
+            Lang::En => format!(
+                "this is a defect of the rule file {}, not of the document",
+                rule.meta.file
+            ),
             Lang::Zh => format!("这是规则文件 {} 的缺陷，而不是文档的问题", rule.meta.file),
         })
 }

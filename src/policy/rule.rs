@@ -68,7 +68,9 @@ impl PolicyRule {
 
     /// The help template for `lang`.
     pub fn help(&self, lang: Lang) -> Option<&Template> {
-        self.help.as_ref().map(|h| &h[usize::from(lang == Lang::En)])
+        self.help
+            .as_ref()
+            .map(|h| &h[usize::from(lang == Lang::En)])
     }
 }
 
@@ -101,8 +103,16 @@ impl Compiler<'_> {
         self.error(span, pointer, message);
     }
 
-    fn expression(&mut self, pointer: &str, source: &str, known: &BTreeSet<&str>) -> Option<Expression> {
-        let what = self.lang.pick("CEL 表达式有误", "invalid CEL expression").to_owned();
+    fn expression(
+        &mut self,
+        pointer: &str,
+        source: &str,
+        known: &BTreeSet<&str>,
+    ) -> Option<Expression> {
+        let what = self
+            .lang
+            .pick("CEL 表达式有误", "invalid CEL expression")
+            .to_owned();
         match cel::compile(source) {
             Ok(expr) => {
                 for unknown in expr.unknown_names(known) {
@@ -118,7 +128,10 @@ impl Compiler<'_> {
     }
 
     fn template(&mut self, pointer: &str, text: &str, known: &BTreeSet<&str>) -> Option<Template> {
-        let what = self.lang.pick("消息模板有误", "invalid message template").to_owned();
+        let what = self
+            .lang
+            .pick("消息模板有误", "invalid message template")
+            .to_owned();
         match Template::parse(text) {
             Ok(t) => {
                 for (expr, at) in t.expressions() {
@@ -136,7 +149,12 @@ impl Compiler<'_> {
         }
     }
 
-    fn pair(&mut self, pointer: &str, text: &crate::lang::Text, known: &BTreeSet<&str>) -> Option<[Template; 2]> {
+    fn pair(
+        &mut self,
+        pointer: &str,
+        text: &crate::lang::Text,
+        known: &BTreeSet<&str>,
+    ) -> Option<[Template; 2]> {
         let zh = self.template(&pointer::push(pointer, "zh"), &text.zh, known);
         let en = self.template(&pointer::push(pointer, "en"), &text.en, known);
         Some([zh?, en?])
@@ -158,24 +176,30 @@ pub fn compile(
     let kind = meta.kind.clone().unwrap_or_default();
     if !kinds.contains(&kind.as_str()) {
         let message = match lang {
-            Lang::En => format!("unknown document kind `{kind}`; the kinds are {}", kinds.join(", ")),
+            Lang::En => format!(
+                "unknown document kind `{kind}`; the kinds are {}",
+                kinds.join(", ")
+            ),
             Lang::Zh => format!("未知的文档类型 `{kind}`；可用的类型：{}", kinds.join("、")),
         };
         c.error(doc.spans.value_or_ancestor("/kind"), "/kind", message);
     }
-    let each = meta.each.as_deref().and_then(|path| match JsonPath::parse(path) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            let at = e.position().saturating_sub(1);
-            let span = c.expr_span("/each", path, &(at..at + 1));
-            let message = match lang {
-                Lang::En => format!("invalid JSONPath: {}", e.message()),
-                Lang::Zh => format!("JSONPath 有误：{}", e.message()),
-            };
-            c.error(span, "/each", message);
-            None
-        }
-    });
+    let each = meta
+        .each
+        .as_deref()
+        .and_then(|path| match JsonPath::parse(path) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                let at = e.position().saturating_sub(1);
+                let span = c.expr_span("/each", path, &(at..at + 1));
+                let message = match lang {
+                    Lang::En => format!("invalid JSONPath: {}", e.message()),
+                    Lang::Zh => format!("JSONPath 有误：{}", e.message()),
+                };
+                c.error(span, "/each", message);
+                None
+            }
+        });
     let mut known: BTreeSet<&str> = DOC_VARS.iter().copied().collect();
     let mut with = Vec::new();
     for (name, source) in &meta.with {
@@ -196,17 +220,29 @@ pub fn compile(
         }
         known.insert(name.as_str());
     }
-    let assert = c.expression("/assert", meta.assert.as_deref().unwrap_or_default(), &known);
+    let assert = c.expression(
+        "/assert",
+        meta.assert.as_deref().unwrap_or_default(),
+        &known,
+    );
     let message = match &meta.message {
         Some(text) => c.pair("/message", text, &known),
         None => None,
     };
-    let help = meta.help.as_ref().and_then(|text| c.pair("/help", text, &known));
+    let help = meta
+        .help
+        .as_ref()
+        .and_then(|text| c.pair("/help", text, &known));
     let mut related = Vec::new();
     for (i, r) in meta.related.iter().enumerate() {
         let base = pointer::push_index("/related", i);
-        let when = r.when.as_ref().and_then(|w| c.expression(&pointer::push(&base, "when"), w, &known));
-        let id = r.id.as_ref().and_then(|w| c.expression(&pointer::push(&base, "id"), w, &known));
+        let when = r
+            .when
+            .as_ref()
+            .and_then(|w| c.expression(&pointer::push(&base, "when"), w, &known));
+        let id =
+            r.id.as_ref()
+                .and_then(|w| c.expression(&pointer::push(&base, "id"), w, &known));
         let at = c.expression(&pointer::push(&base, "at"), &r.at, &known);
         let message = c.pair(&pointer::push(&base, "message"), &r.message, &known);
         if let (Some(at), Some(message)) = (at, message) {
@@ -222,7 +258,12 @@ pub fn compile(
     let at = meta
         .at
         .as_deref()
-        .map(|a| a.split('.').filter(|s| !s.is_empty()).map(str::to_owned).collect())
+        .map(|a| {
+            a.split('.')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     match (assert, message, c.errors.is_empty()) {
         (Some(assert), Some(message), true) => Ok(PolicyRule {
@@ -252,9 +293,14 @@ pub fn locate(text: &str, value: Range<usize>, expr: &str, chars: &Range<usize>)
     let end_byte = char_to_byte(expr, chars.end.max(chars.start));
     // The line of the expression that holds the start, and the lines before it.
     let line_start = expr[..start_byte].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = expr[line_start..].find('\n').map_or(expr.len(), |i| line_start + i);
+    let line_end = expr[line_start..]
+        .find('\n')
+        .map_or(expr.len(), |i| line_start + i);
     let mut search = 0;
-    for line in expr[..line_start].split('\n').filter(|l| !l.trim().is_empty()) {
+    for line in expr[..line_start]
+        .split('\n')
+        .filter(|l| !l.trim().is_empty())
+    {
         match raw[search..].find(line.trim()) {
             Some(at) => search += at + line.trim().len(),
             None => return value,
@@ -263,12 +309,17 @@ pub fn locate(text: &str, value: Range<usize>, expr: &str, chars: &Range<usize>)
     let line = &expr[line_start..line_end];
     let trimmed = line.trim_start();
     let indent = line.len() - trimmed.len();
-    let Some(found) = raw[search..].find(trimmed.trim_end()).filter(|_| !trimmed.is_empty()) else {
+    let Some(found) = raw[search..]
+        .find(trimmed.trim_end())
+        .filter(|_| !trimmed.is_empty())
+    else {
         return value;
     };
     let base = value.start + search + found;
     let start = base + (start_byte - line_start).saturating_sub(indent);
-    let end = (base + (end_byte - line_start).saturating_sub(indent)).min(value.end).max(start);
+    let end = (base + (end_byte - line_start).saturating_sub(indent))
+        .min(value.end)
+        .max(start);
     start..end
 }
 

@@ -88,9 +88,14 @@ mod tests {
     #[test]
     fn placeholders_and_their_offsets() {
         let t = Template::parse("证书 {{ self.standard }} 转换 {{total}} 学分").unwrap();
-        let exprs: Vec<(String, usize)> =
-            t.expressions().map(|(e, at)| (e.source.clone(), at)).collect();
-        assert_eq!(exprs, vec![("self.standard".into(), 6), ("total".into(), 28)]);
+        let exprs: Vec<(String, usize)> = t
+            .expressions()
+            .map(|(e, at)| (e.source.clone(), at))
+            .collect();
+        assert_eq!(
+            exprs,
+            vec![("self.standard".into(), 6), ("total".into(), 28)]
+        );
         let err = Template::parse("a {{ b").unwrap_err();
         assert_eq!(err.chars, 2..4);
         let err = Template::parse("{{ 1 + }}").unwrap_err();

@@ -225,7 +225,11 @@ impl RuleSet {
             self.rules.insert(name, rule);
         }
         self.policies.extend(other.policies);
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// The compiled policy rules, sorted by name.

@@ -23,6 +23,9 @@ impl<'c, 'k> IntoResolveResult<'c, 'k> for Ret {
     }
 }
 
+/// A function body: arguments in, a value out.
+type Native = Arc<dyn Fn(&Args) -> Result<Box<dyn Val>, ExecutionError> + Send + Sync>;
+
 /// One work task of a standard level.
 #[derive(Debug, Clone)]
 struct Task {
@@ -52,12 +55,29 @@ type Levels = HashMap<String, Level>;
 
 fn index_standard(value: &Value) -> Levels {
     let mut levels = Levels::new();
-    let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-    for (li, level) in value.get("levels").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    let str_of = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    for (li, level) in value
+        .get("levels")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let name = str_of(level, "level");
         let pointer = format!("/levels/{li}");
         let mut areas = Vec::new();
-        for (ai, area) in level.get("work_areas").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (ai, area) in level
+            .get("work_areas")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let area_pointer = format!("{pointer}/work_areas/{ai}");
             let tasks = area
                 .get("tasks")
@@ -92,7 +112,9 @@ pub struct Library {
 
 impl std::fmt::Debug for Library {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Library").field("docs", &self.docs.len()).finish()
+        f.debug_struct("Library")
+            .field("docs", &self.docs.len())
+            .finish()
     }
 }
 
@@ -129,7 +151,10 @@ impl Library {
             for (id, entry) in workspace.of_kind(&kind) {
                 let Some(value) = &entry.value else { continue };
                 let converted = Shared::new(v::from_json(value));
-                by_kind.entry(kind.clone()).or_default().push(converted.boxed());
+                by_kind
+                    .entry(kind.clone())
+                    .or_default()
+                    .push(converted.boxed());
                 docs.insert((kind.clone(), id.to_owned()), converted);
                 if kind == "standard" {
                     standards.insert(id.to_owned(), index_standard(value));
@@ -153,154 +178,265 @@ impl Library {
 
     /// Registers every function on the root context.
     pub fn register(self: &Arc<Self>, ctx: &mut Context<'static, 'static>) {
-        let add = |ctx: &mut Context<'static, 'static>,
-                   name: &'static str,
-                   f: Arc<dyn Fn(&Args) -> Result<Box<dyn Val>, ExecutionError> + Send + Sync>| {
+        let add = |ctx: &mut Context<'static, 'static>, name: &'static str, f: Native| {
             let result = ctx.add_function(name, move |ftx: &FunctionContext| {
                 let args = Args { ftx, name };
                 Ret(f(&args))
             });
-            debug_assert!(result.is_ok(), "function {name} clashes with the standard library");
+            debug_assert!(
+                result.is_ok(),
+                "function {name} clashes with the standard library"
+            );
         };
         let lib = Arc::clone(self);
-        add(ctx, "lookup", Arc::new(move |a| {
-            Ok(lib.docs.get(&(a.string(0)?, a.string(1)?)).map_or_else(v::null, Shared::boxed))
-        }));
+        add(
+            ctx,
+            "lookup",
+            Arc::new(move |a| {
+                Ok(lib
+                    .docs
+                    .get(&(a.string(0)?, a.string(1)?))
+                    .map_or_else(v::null, Shared::boxed))
+            }),
+        );
         let lib = Arc::clone(self);
-        add(ctx, "hasDoc", Arc::new(move |a| {
-            Ok(v::boolean(lib.docs.contains_key(&(a.string(0)?, a.string(1)?))))
-        }));
+        add(
+            ctx,
+            "hasDoc",
+            Arc::new(move |a| {
+                Ok(v::boolean(
+                    lib.docs.contains_key(&(a.string(0)?, a.string(1)?)),
+                ))
+            }),
+        );
         let lib = Arc::clone(self);
-        add(ctx, "docs", Arc::new(move |a| {
-            Ok(lib.by_kind.get(&a.string(0)?).map_or_else(|| v::list(Vec::new()), Shared::boxed))
-        }));
-        add(ctx, "sum", Arc::new(|a| {
-            let mut total = 0.0;
-            for item in a.list(0)? {
-                total += v::as_f64(item.as_ref()).ok_or_else(|| a.error("sum() needs a list of numbers"))?;
-            }
-            Ok(v::double(total))
-        }));
-        add(ctx, "percent", Arc::new(|a| {
-            let (part, whole) = (a.number(0)?, a.number(1)?);
-            if whole == 0.0 {
-                return Err(a.error("percent() of a whole of 0"));
-            }
-            Ok(v::double(round_to(part / whole * 100.0, 2)))
-        }));
-        add(ctx, "round", Arc::new(|a| Ok(v::double(round_to(a.number(0)?, a.number(1)? as i32)))));
-        add(ctx, "decimals", Arc::new(|a| Ok(v::double(decimals(a.number(0)?) as f64))));
-        add(ctx, "duplicates", Arc::new(|a| {
-            let items = a.list(0)?;
-            let mut out: Vec<Box<dyn Val>> = Vec::new();
-            for (i, item) in items.iter().enumerate() {
-                let again = items[i + 1..].iter().any(|o| o.equals(item.as_ref()));
-                let seen = items[..i].iter().any(|o| o.equals(item.as_ref()));
-                if again && !seen {
-                    out.push(own(item.as_ref())?);
+        add(
+            ctx,
+            "docs",
+            Arc::new(move |a| {
+                Ok(lib
+                    .by_kind
+                    .get(&a.string(0)?)
+                    .map_or_else(|| v::list(Vec::new()), Shared::boxed))
+            }),
+        );
+        add(
+            ctx,
+            "sum",
+            Arc::new(|a| {
+                let mut total = 0.0;
+                for item in a.list(0)? {
+                    total += v::as_f64(item.as_ref())
+                        .ok_or_else(|| a.error("sum() needs a list of numbers"))?;
                 }
-            }
-            Ok(v::list(out))
-        }));
-        add(ctx, "flatten", Arc::new(|a| {
-            let mut out = Vec::new();
-            for item in a.list(0)? {
-                match v::as_list(item.as_ref()) {
-                    Some(inner) => {
-                        for x in inner {
-                            out.push(own(x.as_ref())?);
-                        }
+                Ok(v::double(total))
+            }),
+        );
+        add(
+            ctx,
+            "percent",
+            Arc::new(|a| {
+                let (part, whole) = (a.number(0)?, a.number(1)?);
+                if whole == 0.0 {
+                    return Err(a.error("percent() of a whole of 0"));
+                }
+                Ok(v::double(round_to(part / whole * 100.0, 2)))
+            }),
+        );
+        add(
+            ctx,
+            "round",
+            Arc::new(|a| Ok(v::double(round_to(a.number(0)?, a.number(1)? as i32)))),
+        );
+        add(
+            ctx,
+            "decimals",
+            Arc::new(|a| Ok(v::double(decimals(a.number(0)?) as f64))),
+        );
+        add(
+            ctx,
+            "duplicates",
+            Arc::new(|a| {
+                let items = a.list(0)?;
+                let mut out: Vec<Box<dyn Val>> = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let again = items[i + 1..].iter().any(|o| o.equals(item.as_ref()));
+                    let seen = items[..i].iter().any(|o| o.equals(item.as_ref()));
+                    if again && !seen {
+                        out.push(own(item.as_ref())?);
                     }
-                    None => out.push(own(item.as_ref())?),
                 }
-            }
-            Ok(v::list(out))
-        }));
-        add(ctx, "indexOf", Arc::new(|a| {
-            let needle = a.arg(1)?;
-            let index = a.list(0)?.iter().position(|i| i.equals(needle));
-            Ok(v::int(index.map_or(-1, |i| i as i64)))
-        }));
+                Ok(v::list(out))
+            }),
+        );
+        add(
+            ctx,
+            "flatten",
+            Arc::new(|a| {
+                let mut out = Vec::new();
+                for item in a.list(0)? {
+                    match v::as_list(item.as_ref()) {
+                        Some(inner) => {
+                            for x in inner {
+                                out.push(own(x.as_ref())?);
+                            }
+                        }
+                        None => out.push(own(item.as_ref())?),
+                    }
+                }
+                Ok(v::list(out))
+            }),
+        );
+        add(
+            ctx,
+            "indexOf",
+            Arc::new(|a| {
+                let needle = a.arg(1)?;
+                let index = a.list(0)?.iter().position(|i| i.equals(needle));
+                Ok(v::int(index.map_or(-1, |i| i as i64)))
+            }),
+        );
         let lib = Arc::clone(self);
-        add(ctx, "levelsOf", Arc::new(move |a| {
-            let std = a.string(0)?;
-            let mut names: Vec<(String, String)> = lib
-                .standards
-                .get(&std)
-                .map(|levels| levels.iter().map(|(n, l)| (l.pointer.clone(), n.clone())).collect())
-                .unwrap_or_default();
-            names.sort_by(|x, y| natural(&x.0).cmp(&natural(&y.0)));
-            Ok(v::list(names.into_iter().map(|(_, n)| v::string(&n)).collect()))
-        }));
+        add(
+            ctx,
+            "levelsOf",
+            Arc::new(move |a| {
+                let std = a.string(0)?;
+                let mut names: Vec<(String, String)> = lib
+                    .standards
+                    .get(&std)
+                    .map(|levels| {
+                        levels
+                            .iter()
+                            .map(|(n, l)| (l.pointer.clone(), n.clone()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                names.sort_by_key(|x| natural(&x.0));
+                Ok(v::list(
+                    names.into_iter().map(|(_, n)| v::string(&n)).collect(),
+                ))
+            }),
+        );
         let lib = Arc::clone(self);
-        add(ctx, "workAreasOf", Arc::new(move |a| {
-            let codes = lib
-                .level(&a.string(0)?, &a.string(1)?)
-                .map(|l| l.areas.iter().map(|x| v::string(&x.code)).collect())
-                .unwrap_or_default();
-            Ok(v::list(codes))
-        }));
+        add(
+            ctx,
+            "workAreasOf",
+            Arc::new(move |a| {
+                let codes = lib
+                    .level(&a.string(0)?, &a.string(1)?)
+                    .map(|l| l.areas.iter().map(|x| v::string(&x.code)).collect())
+                    .unwrap_or_default();
+                Ok(v::list(codes))
+            }),
+        );
         let lib = Arc::clone(self);
-        add(ctx, "tasksOf", Arc::new(move |a| {
-            let codes = lib
-                .level(&a.string(0)?, &a.string(1)?)
-                .map(|l| l.areas.iter().flat_map(|x| &x.tasks).map(|t| v::string(&t.code)).collect())
-                .unwrap_or_default();
-            Ok(v::list(codes))
-        }));
+        add(
+            ctx,
+            "tasksOf",
+            Arc::new(move |a| {
+                let codes = lib
+                    .level(&a.string(0)?, &a.string(1)?)
+                    .map(|l| {
+                        l.areas
+                            .iter()
+                            .flat_map(|x| &x.tasks)
+                            .map(|t| v::string(&t.code))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Ok(v::list(codes))
+            }),
+        );
         let lib = Arc::clone(self);
-        add(ctx, "tasksOfArea", Arc::new(move |a| {
-            let area = a.string(2)?;
-            let codes = lib
-                .level(&a.string(0)?, &a.string(1)?)
-                .and_then(|l| l.areas.iter().find(|x| x.code == area))
-                .map(|x| x.tasks.iter().map(|t| v::string(&t.code)).collect())
-                .unwrap_or_default();
-            Ok(v::list(codes))
-        }));
+        add(
+            ctx,
+            "tasksOfArea",
+            Arc::new(move |a| {
+                let area = a.string(2)?;
+                let codes = lib
+                    .level(&a.string(0)?, &a.string(1)?)
+                    .and_then(|l| l.areas.iter().find(|x| x.code == area))
+                    .map(|x| x.tasks.iter().map(|t| v::string(&t.code)).collect())
+                    .unwrap_or_default();
+                Ok(v::list(codes))
+            }),
+        );
         let lib = Arc::clone(self);
-        add(ctx, "taskName", Arc::new(move |a| {
-            let code = a.string(2)?;
-            let name = lib
-                .level(&a.string(0)?, &a.string(1)?)
-                .and_then(|l| l.areas.iter().flat_map(|x| &x.tasks).find(|t| t.code == code))
-                .map(|t| t.name.clone())
-                .unwrap_or_default();
-            Ok(v::string(&name))
-        }));
+        add(
+            ctx,
+            "taskName",
+            Arc::new(move |a| {
+                let code = a.string(2)?;
+                let name = lib
+                    .level(&a.string(0)?, &a.string(1)?)
+                    .and_then(|l| {
+                        l.areas
+                            .iter()
+                            .flat_map(|x| &x.tasks)
+                            .find(|t| t.code == code)
+                    })
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default();
+                Ok(v::string(&name))
+            }),
+        );
         let lib = Arc::clone(self);
-        add(ctx, "workAreaName", Arc::new(move |a| {
-            let code = a.string(2)?;
-            let name = lib
-                .level(&a.string(0)?, &a.string(1)?)
-                .and_then(|l| l.areas.iter().find(|x| x.code == code))
-                .map(|x| x.name.clone())
-                .unwrap_or_default();
-            Ok(v::string(&name))
-        }));
+        add(
+            ctx,
+            "workAreaName",
+            Arc::new(move |a| {
+                let code = a.string(2)?;
+                let name = lib
+                    .level(&a.string(0)?, &a.string(1)?)
+                    .and_then(|l| l.areas.iter().find(|x| x.code == code))
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default();
+                Ok(v::string(&name))
+            }),
+        );
         let lib = Arc::clone(self);
-        add(ctx, "levelPointer", Arc::new(move |a| {
-            let pointer = lib.level(&a.string(0)?, &a.string(1)?).map(|l| l.pointer.clone());
-            Ok(pointer.map_or_else(v::null, |p| v::string(&p)))
-        }));
+        add(
+            ctx,
+            "levelPointer",
+            Arc::new(move |a| {
+                let pointer = lib
+                    .level(&a.string(0)?, &a.string(1)?)
+                    .map(|l| l.pointer.clone());
+                Ok(pointer.map_or_else(v::null, |p| v::string(&p)))
+            }),
+        );
         let lib = Arc::clone(self);
-        add(ctx, "workAreaPointer", Arc::new(move |a| {
-            let code = a.string(2)?;
-            let pointer = lib
-                .level(&a.string(0)?, &a.string(1)?)
-                .and_then(|l| l.areas.iter().find(|x| x.code == code))
-                .map(|x| x.pointer.clone());
-            Ok(pointer.map_or_else(v::null, |p| v::string(&p)))
-        }));
+        add(
+            ctx,
+            "workAreaPointer",
+            Arc::new(move |a| {
+                let code = a.string(2)?;
+                let pointer = lib
+                    .level(&a.string(0)?, &a.string(1)?)
+                    .and_then(|l| l.areas.iter().find(|x| x.code == code))
+                    .map(|x| x.pointer.clone());
+                Ok(pointer.map_or_else(v::null, |p| v::string(&p)))
+            }),
+        );
         let lib = Arc::clone(self);
-        add(ctx, "taskPointer", Arc::new(move |a| {
-            let code = a.string(2)?;
-            let pointer = lib
-                .level(&a.string(0)?, &a.string(1)?)
-                .and_then(|l| l.areas.iter().flat_map(|x| &x.tasks).find(|t| t.code == code))
-                .map(|t| t.pointer.clone());
-            Ok(pointer.map_or_else(v::null, |p| v::string(&p)))
-        }));
+        add(
+            ctx,
+            "taskPointer",
+            Arc::new(move |a| {
+                let code = a.string(2)?;
+                let pointer = lib
+                    .level(&a.string(0)?, &a.string(1)?)
+                    .and_then(|l| {
+                        l.areas
+                            .iter()
+                            .flat_map(|x| &x.tasks)
+                            .find(|t| t.code == code)
+                    })
+                    .map(|t| t.pointer.clone());
+                Ok(pointer.map_or_else(v::null, |p| v::string(&p)))
+            }),
+        );
     }
 }
 
@@ -336,7 +472,8 @@ impl<'k> Args<'_, '_, 'k> {
     }
 
     fn number(&self, i: usize) -> Result<f64, ExecutionError> {
-        v::as_f64(self.arg(i)?).ok_or_else(|| self.error(&format!("argument {} must be a number", i + 1)))
+        v::as_f64(self.arg(i)?)
+            .ok_or_else(|| self.error(&format!("argument {} must be a number", i + 1)))
     }
 
     fn list(&self, i: usize) -> Result<&[Box<dyn Val + 'k>], ExecutionError> {

@@ -77,7 +77,7 @@ impl Expression {
         let mut out = Vec::new();
         let mut bound = Vec::new();
         self.walk(self.program.expression(), &mut bound, known, &mut out);
-        out.sort_by(|a, b| a.chars.start.cmp(&b.chars.start));
+        out.sort_by_key(|e| e.chars.start);
         out.dedup();
         out
     }
@@ -86,6 +86,19 @@ impl Expression {
         match self.program.source_info().offset_for(id) {
             Some((start, stop)) => start as usize..(stop as usize + 1).max(start as usize + 1),
             None => 0..0,
+        }
+    }
+
+    /// A call is recorded at its `(`; its name is written just before.
+    fn name_before(&self, id: u64, name: &str) -> std::ops::Range<usize> {
+        let at = self.position(id);
+        let before: String = self.source.chars().take(at.start).collect();
+        let len = name.chars().count();
+        if before.trim_end().ends_with(name) {
+            let end = before.trim_end().chars().count();
+            end - len..end
+        } else {
+            at
         }
     }
 
@@ -109,7 +122,7 @@ impl Expression {
                 if !functions::knows(&call.func_name) {
                     out.push(ExprError {
                         message: format!("unknown function `{}`", call.func_name),
-                        chars: self.position(node.id),
+                        chars: self.name_before(node.id, &call.func_name),
                     });
                 }
                 if let Some(target) = &call.target {
@@ -290,7 +303,17 @@ mod tests {
 
     #[test]
     fn standard_functions_are_known_and_typos_are_not() {
-        for name in ["size", "startsWith", "matches", "string", "int", "double", "contains", "sum", "tasksOf"] {
+        for name in [
+            "size",
+            "startsWith",
+            "matches",
+            "string",
+            "int",
+            "double",
+            "contains",
+            "sum",
+            "tasksOf",
+        ] {
             assert!(functions::knows(name), "{name}");
         }
         for name in ["szie", "lookupp", "frobnicate"] {
@@ -301,10 +324,16 @@ mod tests {
     #[test]
     fn unknown_names_skip_macro_variables() {
         let known: BTreeSet<&str> = ["self", "params"].into_iter().collect();
-        let e = compile("self.matrix.map(m, m.credits).all(c, c <= params.max) && totl > 1.0 && szie(self) > 0").unwrap();
+        let e = compile(
+            "self.matrix.map(m, m.credits).all(c, c <= params.max) && totl > 1.0 && szie(self) > 0",
+        )
+        .unwrap();
         let unknown = e.unknown_names(&known);
         let messages: Vec<&str> = unknown.iter().map(|u| u.message.as_str()).collect();
-        assert_eq!(messages, ["unknown variable `totl`", "unknown function `szie`"]);
+        assert_eq!(
+            messages,
+            ["unknown variable `totl`", "unknown function `szie`"]
+        );
         assert_eq!(&e.source[unknown[0].chars.clone()], "totl");
     }
 
