@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -30,8 +30,8 @@ pub struct Engine {
     pub lang: Lang,
     /// Each policy rule's effective parameters, as CEL values.
     params: HashMap<String, Shared>,
-    /// Reference tables, as one CEL value.
-    tables: Shared,
+    /// Reference tables, as one CEL value, built on first use.
+    tables: OnceLock<Shared>,
 }
 
 /// What one run adds to the engine: the workspace and the evaluation runtime built on it.
@@ -66,7 +66,8 @@ impl Engine {
         config: Config,
         lang: Lang,
     ) -> Result<Self, crate::error::Error> {
-        let tables = crate::tables::to_cel(&crate::tables::bundled()?);
+        // Parse the tables now, so a broken table is an error of the run, not a panic later.
+        crate::tables::bundled()?;
         let params = rules
             .policies()
             .map(|p| {
@@ -83,7 +84,7 @@ impl Engine {
             config,
             lang,
             params,
-            tables,
+            tables: OnceLock::new(),
         })
     }
 
@@ -97,7 +98,16 @@ impl Engine {
     /// Prepares a run over `workspace`.
     pub fn prepare(&self, workspace: Workspace) -> Run {
         let library = Arc::new(Library::new(&workspace));
-        let runtime = Runtime::new(&library, vec![("tables", self.tables.boxed())]);
+        let needs_tables = self.rules.policies().any(|p| p.uses("tables"));
+        let globals = if needs_tables {
+            let tables = self.tables.get_or_init(|| {
+                crate::tables::to_cel(&crate::tables::bundled().unwrap_or_default())
+            });
+            vec![("tables", tables.boxed())]
+        } else {
+            vec![("tables", cel_value::map(Vec::new()))]
+        };
+        let runtime = Runtime::new(&library, globals);
         Run { workspace, runtime }
     }
 

@@ -275,6 +275,16 @@ impl Config {
                     diagnostics.push(error(span, message));
                     continue;
                 }
+                // A table parameter (e.g. a minimum per tier) merges with its default, so
+                // `min = { "高职" = 2600 }` keeps the other tiers' defaults.
+                let value = match (default, value) {
+                    (Value::Object(base), Value::Object(over)) => {
+                        let mut merged = base.clone();
+                        merged.extend(over);
+                        Value::Object(merged)
+                    }
+                    (_, value) => value,
+                };
                 params.insert(param.into_inner(), value);
             }
             self.params.insert(meta.name.clone(), params);

@@ -50,13 +50,62 @@ fn check(cwd: &Path, args: &[String], extra: &[&str]) -> (i32, String, String) {
     run(vetlint(cwd).arg("check").args(args).args(extra))
 }
 
+/// What one case printed: exit code, JSON, stderr, and the English and Chinese human output.
+struct Outcome {
+    code: i32,
+    json: String,
+    stderr: String,
+    en: String,
+    zh: String,
+}
+
+fn run_case(cwd: &Path, args: &[String]) -> Outcome {
+    let (code, json, stderr) = check(cwd, args, &["--format", "json", "--lang", "en"]);
+    let (_, en, en_err) = check(cwd, args, &["--lang", "en"]);
+    let (_, zh, zh_err) = check(cwd, args, &["--lang", "zh"]);
+    Outcome {
+        code,
+        json,
+        stderr,
+        en: en + &en_err,
+        zh: zh + &zh_err,
+    }
+}
+
 #[test]
 fn every_fixture_raises_its_rule_exactly_when_it_should() {
     let cases = cases();
     assert!(!cases.is_empty());
-    for (rule, case, cwd, args) in cases {
+    // Run the binary for all cases in parallel, then assert and snapshot in order.
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .max(2);
+    let chunk = cases.len().div_ceil(workers);
+    let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cases
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(_, _, cwd, args)| run_case(cwd, args))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker"))
+            .collect()
+    });
+    for ((rule, case, _, _), outcome) in cases.iter().zip(outcomes) {
+        let Outcome {
+            code,
+            json,
+            stderr,
+            en,
+            zh,
+        } = outcome;
         let failing = case.starts_with("fail");
-        let (code, json, stderr) = check(&cwd, &args, &["--format", "json", "--lang", "en"]);
         if code == 2 {
             assert!(
                 failing && rule == "config-error" && stderr.contains("config-error"),
@@ -65,7 +114,7 @@ fn every_fixture_raises_its_rule_exactly_when_it_should() {
         } else {
             let found = rules_in(&json);
             assert_eq!(
-                found.contains(&rule),
+                found.contains(rule),
                 failing,
                 "{rule}/{case} raised {found:?}\n{json}"
             );
@@ -73,10 +122,8 @@ fn every_fixture_raises_its_rule_exactly_when_it_should() {
             let errors = v["summary"]["errors"].as_u64().unwrap();
             assert_eq!(code, i32::from(errors > 0), "{rule}/{case}: exit code");
         }
-        let (_, en, en_err) = check(&cwd, &args, &["--lang", "en"]);
-        let (_, zh, zh_err) = check(&cwd, &args, &["--lang", "zh"]);
         let snapshot = format!(
-            "exit: {code}\n\n--- human (en) ---\n{en}{en_err}\n--- human (zh) ---\n{zh}{zh_err}\n--- json ---\n{json}"
+            "exit: {code}\n\n--- human (en) ---\n{en}\n--- human (zh) ---\n{zh}\n--- json ---\n{json}"
         );
         insta::assert_snapshot!(format!("{rule}__{case}"), snapshot);
     }

@@ -45,6 +45,19 @@ pub fn explain(rule: &RuleMeta, lang: Lang) -> String {
     if let Some(s) = &rule.source {
         let _ = writeln!(out, "- {source}: {s}");
     }
+    if let Some(kind) = &rule.kind {
+        let _ = writeln!(out, "- {}: {kind}", lang.pick("适用文档", "Applies to"));
+    }
+    if !rule.params.is_empty() {
+        let _ = writeln!(
+            out,
+            "- {}:",
+            lang.pick("参数（默认值）", "Parameters (defaults)")
+        );
+        for (name, value) in &rule.params {
+            let _ = writeln!(out, "  - `{name}` = `{value}`");
+        }
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", rule.docs.get(lang).trim_end());
     let sections = [

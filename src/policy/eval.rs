@@ -199,7 +199,7 @@ fn related_label<'r>(
     }))
 }
 
-/// Binds `self`, `parent`, `ancestors` and `index` for the subject at `subject`.
+/// Binds `self`, `parent`, `ancestors`, `index` and `key` for the subject at `subject`.
 fn bind_subject(bindings: &mut Bindings, doc: &Subject<'_>, subject: &str) {
     let tokens = pointer::tokens(subject);
     let mut chain: Vec<&(dyn Val + 'static)> = vec![doc.cel.get()];
@@ -230,6 +230,11 @@ fn bind_subject(bindings: &mut Bindings, doc: &Subject<'_>, subject: &str) {
     bindings.set("parent", parent);
     bindings.set("ancestors", v::list(ancestors));
     bindings.set("index", v::int(index));
+    let key = tokens
+        .last()
+        .filter(|_| index < 0)
+        .map_or_else(v::null, |k| v::string(k));
+    bindings.set("key", key);
 }
 
 fn rule_error(

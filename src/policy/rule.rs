@@ -16,7 +16,7 @@ use crate::pointer;
 use crate::rules::{RuleMeta, names};
 
 /// Variables every per-subject expression may read.
-pub const SUBJECT_VARS: &[&str] = &["self", "parent", "ancestors", "index"];
+pub const SUBJECT_VARS: &[&str] = &["self", "parent", "ancestors", "index", "key"];
 /// Variables every expression may read.
 pub const DOC_VARS: &[&str] = &["doc", "params", "tables"];
 
@@ -61,6 +61,33 @@ pub struct PolicyRule {
 }
 
 impl PolicyRule {
+    /// Whether any expression of the rule reads the variable `name`.
+    pub fn uses(&self, name: &str) -> bool {
+        let mut exprs: Vec<&Expression> =
+            self.with.iter().chain(&self.lets).map(|(_, e)| e).collect();
+        exprs.push(&self.assert);
+        for r in &self.related {
+            exprs.extend(r.when.iter().chain(&r.id).chain(std::iter::once(&r.at)));
+            exprs.extend(
+                r.message
+                    .iter()
+                    .flat_map(|t| t.expressions().map(|(e, _)| e)),
+            );
+        }
+        exprs.extend(
+            self.message
+                .iter()
+                .flat_map(|t| t.expressions().map(|(e, _)| e)),
+        );
+        exprs.extend(
+            self.help
+                .iter()
+                .flatten()
+                .flat_map(|t| t.expressions().map(|(e, _)| e)),
+        );
+        exprs.iter().any(|e| e.reads(name))
+    }
+
     /// The message template for `lang`.
     pub fn message(&self, lang: Lang) -> &Template {
         &self.message[usize::from(lang == Lang::En)]

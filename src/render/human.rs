@@ -1,5 +1,6 @@
 //! `--format human`: miette's graphical reports, with a location header that counts
-//! characters (miette's own counts bytes) and a summary line.
+//! characters (miette's own counts bytes), snippets of distant labels kept apart, and a summary
+//! line.
 
 use std::fmt;
 use std::sync::Arc;
@@ -40,13 +41,18 @@ impl SourceCode for Snippet {
         } else {
             inner.column()
         };
+        // miette's own `line_count` counts from the start of the file, which makes it merge
+        // the snippets of two labels far apart; count the lines of this context instead.
+        let data = inner.data();
+        let lines =
+            data.iter().filter(|b| **b == b'\n').count() + usize::from(!data.ends_with(b"\n"));
         Ok(Box::new(MietteSpanContents::new_named(
             self.0.path.clone(),
-            inner.data(),
+            data,
             *inner.span(),
             inner.line(),
             column,
-            inner.line_count(),
+            lines,
         )))
     }
 }

@@ -1,6 +1,6 @@
 //! vetlint's function library for rule expressions: workspace lookups (`lookup`, `hasDoc`,
 //! `docs`), arithmetic that policy figures need (`sum`, `percent`, `round`, `decimals`), list
-//! helpers (`duplicates`, `indexOf`, `flatten`) and domain helpers over skill-level standards
+//! helpers (`duplicates`, `indexOf`, `flatten`, `join`), `ceil`/`floor` that forgive binary noise, and domain helpers over skill-level standards
 //! (`tasksOf`, `workAreasOf`, `taskName`, …, and pointers for related labels).
 
 use std::collections::HashMap;
@@ -130,6 +130,9 @@ pub const FUNCTIONS: &[&str] = &[
     "duplicates",
     "indexOf",
     "flatten",
+    "join",
+    "ceil",
+    "floor",
     "levelsOf",
     "workAreasOf",
     "tasksOf",
@@ -286,6 +289,29 @@ impl Library {
                 }
                 Ok(v::list(out))
             }),
+        );
+        add(
+            ctx,
+            "join",
+            Arc::new(|a| {
+                let separator = a.string(1)?;
+                let parts: Vec<String> = a
+                    .list(0)?
+                    .iter()
+                    .map(|item| super::display(item.as_ref(), &separator))
+                    .collect();
+                Ok(v::string(&parts.join(&separator)))
+            }),
+        );
+        add(
+            ctx,
+            "ceil",
+            Arc::new(|a| Ok(v::double(((a.number(0)? * 1e6).round() / 1e6).ceil()))),
+        );
+        add(
+            ctx,
+            "floor",
+            Arc::new(|a| Ok(v::double(((a.number(0)? * 1e6).round() / 1e6).floor()))),
         );
         add(
             ctx,

@@ -89,6 +89,11 @@ impl Expression {
         }
     }
 
+    /// Whether the expression reads the variable `name` (macro variables aside).
+    pub fn reads(&self, name: &str) -> bool {
+        self.program.references().has_variable(name)
+    }
+
     /// A call is recorded at its `(`; its name is written just before.
     fn name_before(&self, id: u64, name: &str) -> std::ops::Range<usize> {
         let at = self.position(id);
@@ -319,6 +324,26 @@ mod tests {
         for name in ["szie", "lookupp", "frobnicate"] {
             assert!(!functions::knows(name), "{name}");
         }
+    }
+
+    #[test]
+    fn every_library_function_is_registered() {
+        let library = Arc::new(Library::new(&crate::workspace::Workspace::default()));
+        let runtime = Runtime::new(&library, Vec::new());
+        for name in functions::FUNCTIONS {
+            let expr = compile(&format!("{name}()")).unwrap();
+            match runtime.eval(&expr, &Bindings::default()) {
+                Err(EvalError(message)) => {
+                    assert!(!message.contains("Undeclared"), "{name}: {message}")
+                }
+                Ok(_) => {}
+            }
+        }
+        let expr =
+            compile("join(['a', 'b'], '、') + string(ceil(2.000000001)) + string(floor(1.9))")
+                .unwrap();
+        let value = runtime.eval(&expr, &Bindings::default()).unwrap();
+        assert_eq!(display(value.as_ref(), ""), "a、b21");
     }
 
     #[test]
