@@ -387,7 +387,16 @@ pub fn first_line(text: &str, span: Range<usize>) -> Range<usize> {
     let Some(slice) = text.get(span.clone()) else {
         return span;
     };
-    let line = slice.split(['\n', '\r']).next().unwrap_or("");
-    let line = line.trim_end();
-    span.start..span.start + line.len()
+    let mut lines = slice.split_inclusive('\n');
+    let mut end = 0;
+    // A line that only opens the value (`{`, `[`) says nothing: take the next one too.
+    for line in lines.by_ref() {
+        let content = line.trim_end();
+        end += line.len();
+        if !matches!(content.trim_start(), "{" | "[" | "") {
+            end -= line.len() - content.len();
+            break;
+        }
+    }
+    span.start..span.start + end.min(slice.len())
 }

@@ -163,9 +163,30 @@ fn glob_base(arg: &str, cwd: &Path) -> (PathBuf, Option<GlobMatcher>) {
     (base, matcher)
 }
 
+/// `path` with `.` and `name/..` removed, without touching the filesystem (symbolic links are
+/// not resolved, so `a/link/..` becomes `a`).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                } else if !matches!(out.components().next_back(), Some(Component::RootDir)) {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
 /// The path to print: relative to `cwd` when under it, `/`-separated, without `./`.
 pub fn display_path(path: &Path, cwd: &Path) -> String {
-    let shown = path.strip_prefix(cwd).unwrap_or(path);
+    let normalized = normalize(path);
+    let shown = normalized.strip_prefix(cwd).unwrap_or(&normalized);
     let mut parts: Vec<String> = Vec::new();
     for component in shown.components() {
         match component {
@@ -195,6 +216,11 @@ mod tests {
         let cwd = Path::new("/w");
         assert_eq!(display_path(Path::new("/w/./a/b.yaml"), cwd), "a/b.yaml");
         assert_eq!(display_path(Path::new("/x/b.yaml"), cwd), "/x/b.yaml");
+        assert_eq!(
+            display_path(Path::new("/w/rules/../examples/s.yaml"), cwd),
+            "examples/s.yaml"
+        );
+        assert_eq!(display_path(Path::new("/w/../x/s.yaml"), cwd), "/x/s.yaml");
     }
 
     #[test]

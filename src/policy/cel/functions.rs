@@ -1,6 +1,6 @@
 //! vetlint's function library for rule expressions: workspace lookups (`lookup`, `hasDoc`,
 //! `docs`), arithmetic that policy figures need (`sum`, `percent`, `round`, `decimals`), list
-//! helpers (`duplicates`, `indexOf`, `flatten`, `join`), `ceil`/`floor` that forgive binary noise, and domain helpers over skill-level standards
+//! helpers (`duplicates`, `indexOf`, `join`), `ceil`/`floor` that forgive binary noise, and domain helpers over skill-level standards
 //! (`tasksOf`, `workAreasOf`, `taskName`, …, and pointers for related labels).
 
 use std::collections::HashMap;
@@ -129,7 +129,6 @@ pub const FUNCTIONS: &[&str] = &[
     "decimals",
     "duplicates",
     "indexOf",
-    "flatten",
     "join",
     "ceil",
     "floor",
@@ -267,24 +266,6 @@ impl Library {
                     let seen = items[..i].iter().any(|o| o.equals(item.as_ref()));
                     if again && !seen {
                         out.push(own(item.as_ref())?);
-                    }
-                }
-                Ok(v::list(out))
-            }),
-        );
-        add(
-            ctx,
-            "flatten",
-            Arc::new(|a| {
-                let mut out = Vec::new();
-                for item in a.list(0)? {
-                    match v::as_list(item.as_ref()) {
-                        Some(inner) => {
-                            for x in inner {
-                                out.push(own(x.as_ref())?);
-                            }
-                        }
-                        None => out.push(own(item.as_ref())?),
                     }
                 }
                 Ok(v::list(out))

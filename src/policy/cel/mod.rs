@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use cel::common::ast::{EntryExpr, Expr};
-use cel::{Context, ExecutionError, Program};
+use cel::{Context, Env, ExecutionError, Program, extensions};
 
 pub use ::cel::common::value::Val;
 pub use functions::Library;
@@ -37,9 +37,22 @@ pub struct ExprError {
     pub chars: std::ops::Range<usize>,
 }
 
+/// CEL's standard library with the lists and math extensions (`list.flatten()`, `.sort()`,
+/// `.distinct()`, `.reverse()`, `math.abs`, …), shared by every expression. (The strings
+/// extension is left out: its `indexOf` would shadow vetlint's `indexOf(list, value)`.)
+static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| {
+    let mut env = Env::stdlib();
+    for extension in [extensions::lists, extensions::math] {
+        if let Err(e) = env.add_extension(extension) {
+            debug_assert!(false, "CEL extension: {e}");
+        }
+    }
+    Arc::new(env)
+});
+
 /// Compiles `source`; a syntax error carries its position.
 pub fn compile(source: &str) -> Result<Expression, ExprError> {
-    match Program::compile(source) {
+    match ENV.compile(source) {
         Ok(program) => Ok(Expression {
             source: source.to_owned(),
             program,
@@ -226,7 +239,7 @@ pub struct Runtime {
 impl Runtime {
     /// A runtime over `library` with the global variables.
     pub fn new(library: &Arc<Library>, globals: Vec<(&str, Box<dyn Val>)>) -> Self {
-        let mut root = Context::default();
+        let mut root = Context::with_env(ENV.clone());
         library.register(&mut root);
         for (name, value) in globals {
             root.add_variable_as_val(name, value);
@@ -292,9 +305,9 @@ pub fn std_knows(name: &str) -> bool {
             .iter()
             .any(|shape| {
                 let probe = shape.replace("{name}", name);
-                Program::compile(&probe).is_ok_and(|p| {
+                ENV.compile(&probe).is_ok_and(|p| {
                     !matches!(
-                        p.execute(&Context::default()),
+                        p.execute(&Context::with_env(ENV.clone())),
                         Err(ExecutionError::UndeclaredReference(_))
                     )
                 })
@@ -337,10 +350,10 @@ mod tests {
             }
         }
         let expr =
-            compile("join(['a', 'b'], '、') + string(ceil(2.000000001)) + string(floor(1.9))")
+            compile("join(['a', 'b'], '、') + string(ceil(2.000000001)) + string(floor(1.9)) + string([[1.0], [2.0]].flatten().size())")
                 .unwrap();
         let value = runtime.eval(&expr, &Bindings::default()).unwrap();
-        assert_eq!(display(value.as_ref(), ""), "a、b21");
+        assert_eq!(display(value.as_ref(), ""), "a、b212");
     }
 
     #[test]
