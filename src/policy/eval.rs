@@ -199,7 +199,7 @@ fn related_label<'r>(
     }))
 }
 
-/// Binds `self`, `parent`, `ancestors`, `index` and `key` for the subject at `subject`.
+/// Binds `self`, `parent`, `ancestors`, `index`, `key` and `path` for the subject at `subject`.
 fn bind_subject(bindings: &mut Bindings, doc: &Subject<'_>, subject: &str) {
     let tokens = pointer::tokens(subject);
     let mut chain: Vec<&(dyn Val + 'static)> = vec![doc.cel.get()];
@@ -235,6 +235,22 @@ fn bind_subject(bindings: &mut Bindings, doc: &Subject<'_>, subject: &str) {
         .filter(|_| index < 0)
         .map_or_else(v::null, |k| v::string(k));
     bindings.set("key", key);
+    // The subject's place: list positions as ints, member names as strings.
+    let mut at: Vec<&(dyn Val + 'static)> = vec![doc.cel.get()];
+    let path = tokens
+        .iter()
+        .map(|t| {
+            let in_list = at.last().is_some_and(|c| v::as_list(*c).is_some());
+            if let Some(next) = at.last().and_then(|c| v::child(*c, t)) {
+                at.push(next);
+            }
+            match t.parse::<i64>() {
+                Ok(i) if in_list => v::int(i),
+                _ => v::string(t),
+            }
+        })
+        .collect();
+    bindings.set("path", v::list(path));
 }
 
 fn rule_error(

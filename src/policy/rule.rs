@@ -16,7 +16,7 @@ use crate::pointer;
 use crate::rules::{RuleMeta, names};
 
 /// Variables every per-subject expression may read.
-pub const SUBJECT_VARS: &[&str] = &["self", "parent", "ancestors", "index", "key"];
+pub const SUBJECT_VARS: &[&str] = &["self", "parent", "ancestors", "index", "key", "path"];
 /// Variables every expression may read.
 pub const DOC_VARS: &[&str] = &["doc", "params", "tables"];
 

@@ -447,9 +447,14 @@ impl Library {
     }
 }
 
-/// Whether CEL or vetlint defines a function called `name`.
-pub fn knows(name: &str) -> bool {
-    FUNCTIONS.contains(&name) || super::std_knows(name)
+/// Whether CEL or vetlint defines a global function called `name`.
+pub fn knows_global(name: &str) -> bool {
+    FUNCTIONS.contains(&name) || super::std_knows(name, false)
+}
+
+/// Whether CEL defines a method called `name` (vetlint's functions are all global).
+pub fn knows_member(name: &str) -> bool {
+    super::std_knows(name, true)
 }
 
 /// A call's arguments.

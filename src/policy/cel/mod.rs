@@ -129,7 +129,10 @@ impl Expression {
     ) {
         match &node.expr {
             Expr::Ident(name) => {
-                if !bound.iter().any(|b| b == name) && !known.contains(name.as_str()) {
+                if !bound.iter().any(|b| b == name)
+                    && !known.contains(name.as_str())
+                    && !TYPE_NAMES.contains(&name.as_str())
+                {
                     out.push(ExprError {
                         message: format!("unknown variable `{name}`"),
                         chars: self.position(node.id),
@@ -137,13 +140,27 @@ impl Expression {
                 }
             }
             Expr::Call(call) => {
-                if !functions::knows(&call.func_name) {
+                // `lists.range(3)` is a call of `range` on the "variable" `lists`: a qualified
+                // function name, not a member call.
+                let qualified = call
+                    .target
+                    .as_deref()
+                    .and_then(|t| qualified_name(&t.expr))
+                    .map(|q| format!("{q}.{}", call.func_name))
+                    .filter(|q| functions::knows_global(q));
+                let known_call = match (&qualified, &call.target) {
+                    (Some(_), _) => true,
+                    (None, Some(_)) => functions::knows_member(&call.func_name),
+                    (None, None) => functions::knows_global(&call.func_name),
+                };
+                if !known_call {
+                    let how = if call.target.is_some() { "method" } else { "function" };
                     out.push(ExprError {
-                        message: format!("unknown function `{}`", call.func_name),
+                        message: format!("unknown {how} `{}`", call.func_name),
                         chars: self.name_before(node.id, &call.func_name),
                     });
                 }
-                if let Some(target) = &call.target {
+                if let (None, Some(target)) = (&qualified, &call.target) {
                     self.walk(target, bound, known, out);
                 }
                 for arg in &call.args {
@@ -187,6 +204,22 @@ impl Expression {
             Expr::Select(select) => self.walk(&select.operand, bound, known, out),
             Expr::Literal(_) | Expr::Unspecified => {}
         }
+    }
+}
+
+/// CEL's type identifiers, usable as values (`type(x) == string`).
+const TYPE_NAMES: &[&str] = &[
+    "bool", "bytes", "double", "int", "uint", "string", "list", "map", "null_type", "type", "dyn",
+];
+
+/// `a.b.c` as a dotted name, when the expression is only identifiers and selections.
+fn qualified_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Ident(name) => Some(name.clone()),
+        Expr::Select(select) if !select.test => {
+            Some(format!("{}.{}", qualified_name(&select.operand.expr)?, select.field))
+        }
+        _ => None,
     }
 }
 
@@ -253,8 +286,10 @@ impl Runtime {
         for (name, value) in &bindings.vars {
             scope.add_variable_as_val(name.clone(), value.clone_as_boxed());
         }
-        let result = expr.program.execute(&scope)?;
-        Ok(result.try_into()?)
+        // Resolve to a value without converting through `cel::Value`, which would deep-copy
+        // every list and map (a `let` that names a subtree would copy the subtree).
+        let result = cel::Value::resolve_val(expr.program.expression(), &scope)?;
+        Ok(result.into_owned())
     }
 }
 
@@ -291,27 +326,31 @@ pub fn number(n: f64) -> String {
 }
 
 /// Which standard-library function names exist, probed once each by calling them (the crate
-/// does not list them).
-static STD_NAMES: LazyLock<Mutex<HashMap<String, bool>>> = LazyLock::new(Default::default);
+/// does not list them); keyed by (name, member call).
+static STD_NAMES: LazyLock<Mutex<HashMap<(String, bool), bool>>> = LazyLock::new(Default::default);
 
-/// Whether CEL's standard library (or its operators) defines `name`.
-pub fn std_knows(name: &str) -> bool {
-    if name.starts_with('_') || name.starts_with('@') || name.starts_with('!') {
+/// Whether CEL's standard library (or an operator or macro helper) defines `name`, called as a
+/// method on a value when `member`, as a global function otherwise.
+pub fn std_knows(name: &str, member: bool) -> bool {
+    if name.starts_with('_') || name.contains('@') || name.starts_with('!') {
         return true;
     }
     let mut cache = STD_NAMES.lock().unwrap_or_else(|e| e.into_inner());
-    *cache.entry(name.to_owned()).or_insert_with(|| {
-        ["{name}()", "''.{name}()", "[].{name}()", "1.0.{name}()"]
-            .iter()
-            .any(|shape| {
-                let probe = shape.replace("{name}", name);
-                ENV.compile(&probe).is_ok_and(|p| {
-                    !matches!(
-                        p.execute(&Context::with_env(ENV.clone())),
-                        Err(ExecutionError::UndeclaredReference(_))
-                    )
-                })
+    *cache.entry((name.to_owned(), member)).or_insert_with(|| {
+        let shapes: &[&str] = if member {
+            &["''.{name}()", "[].{name}()", "1.0.{name}()", "{}.{name}()"]
+        } else {
+            &["{name}()"]
+        };
+        shapes.iter().any(|shape| {
+            let probe = shape.replace("{name}", name);
+            ENV.compile(&probe).is_ok_and(|p| {
+                !matches!(
+                    p.execute(&Context::with_env(ENV.clone())),
+                    Err(ExecutionError::UndeclaredReference(_))
+                )
             })
+        })
     })
 }
 
@@ -321,22 +360,16 @@ mod tests {
 
     #[test]
     fn standard_functions_are_known_and_typos_are_not() {
-        for name in [
-            "size",
-            "startsWith",
-            "matches",
-            "string",
-            "int",
-            "double",
-            "contains",
-            "sum",
-            "tasksOf",
-        ] {
-            assert!(functions::knows(name), "{name}");
+        for name in ["size", "string", "int", "double", "sum", "tasksOf", "lists.range", "math.abs"] {
+            assert!(functions::knows_global(name), "{name}");
         }
-        for name in ["szie", "lookupp", "frobnicate"] {
-            assert!(!functions::knows(name), "{name}");
+        for name in ["size", "startsWith", "matches", "contains", "flatten", "sort", "distinct"] {
+            assert!(functions::knows_member(name), "{name}");
         }
+        for name in ["szie", "lookupp", "frobnicate", "flatten", "sort"] {
+            assert!(!functions::knows_global(name), "{name}");
+        }
+        assert!(!functions::knows_member("tasksOf"));
     }
 
     #[test]
@@ -370,6 +403,10 @@ mod tests {
             ["unknown variable `totl`", "unknown function `szie`"]
         );
         assert_eq!(&e.source[unknown[0].chars.clone()], "totl");
+        let fine = compile("lists.range(3).size() == 3 && math.greatest(1.0, 2.0) == 2.0 && type(self) == string && [[1]].flatten().sort() == [1]").unwrap();
+        assert_eq!(fine.unknown_names(&known), Vec::new());
+        let global_flatten = compile("flatten([[1]])").unwrap();
+        assert_eq!(global_flatten.unknown_names(&known)[0].message, "unknown function `flatten`");
     }
 
     #[test]
