@@ -256,12 +256,21 @@ fn coverage_names_the_uncovered_tasks_and_points_into_the_standard() {
     };
     // The plan covers tasks 1.1 and 2.1 of VETS 中级 only.
     for (rule, named) in [
-        ("work-area-coverage", ["3 客户服务", "4 业务推广", "5 商品交易"]),
-        ("task-coverage", ["1.2 差旅安排", "1.3 商务接待", "2.2 技术资料"]),
+        (
+            "work-area-coverage",
+            ["3 客户服务", "4 业务推广", "5 商品交易"],
+        ),
+        (
+            "task-coverage",
+            ["1.2 差旅安排", "1.3 商务接待", "2.2 技术资料"],
+        ),
     ] {
         let finding = find(rule);
         assert_eq!(finding["path"], "plan.yaml");
-        assert_eq!(finding["pointer"], "/certificates/0", "{rule} points at the certificate entry");
+        assert_eq!(
+            finding["pointer"], "/certificates/0",
+            "{rule} points at the certificate entry"
+        );
         assert_eq!(finding["span"]["start"]["line"], 12, "{rule}");
         let message = finding["message"].as_str().unwrap();
         for name in named {
@@ -269,7 +278,10 @@ fn coverage_names_the_uncovered_tasks_and_points_into_the_standard() {
         }
         let related = &finding["related"][0];
         assert_eq!(related["path"], "standards/vets.yaml", "{rule}");
-        assert!(related["message"].as_str().unwrap().contains("中级"), "{rule}");
+        assert!(
+            related["message"].as_str().unwrap().contains("中级"),
+            "{rule}"
+        );
     }
 }
 

@@ -13,7 +13,12 @@ use vetlint::workspace::Workspace;
 
 /// Rules whose trigger is not a document (a missing file, a bad configuration, bytes that a
 /// YAML rule file cannot hold), so their rule files show no document examples.
-const NO_DOCUMENT_EXAMPLES: &[&str] = &[names::IO_ERROR, names::CONFIG_ERROR, names::INVALID_UTF8];
+const NO_DOCUMENT_EXAMPLES: &[&str] = &[
+    names::IO_ERROR,
+    names::CONFIG_ERROR,
+    names::INVALID_UTF8,
+    names::RULE_ERROR,
+];
 
 fn engine(lang: Lang) -> Engine {
     Engine::bundled(Config::default_at(common::root()), lang).expect("bundled rules load")
@@ -112,12 +117,8 @@ fn rule_examples_raise_their_rule_exactly_when_they_should() {
             let mut workspace = Workspace::default();
             for (i, example) in rule.examples.workspace.iter().enumerate() {
                 let (text, format) = example.text();
-                let doc = load::load(
-                    format!("workspace-{i}"),
-                    text.as_bytes(),
-                    Some(format),
-                    lang,
-                );
+                // Context documents sort before the examples, as a standard does before a plan.
+                let doc = load::load(format!("context-{i}"), text.as_bytes(), Some(format), lang);
                 assert!(
                     doc.value.is_some(),
                     "{}: workspace example {i} does not load",
@@ -125,13 +126,16 @@ fn rule_examples_raise_their_rule_exactly_when_they_should() {
                 );
                 workspace.add(&doc);
             }
-            let run = engine.prepare(workspace);
             let all = [(true, &rule.examples.fail), (false, &rule.examples.pass)];
             for (failing, examples) in all {
                 for (i, example) in examples.iter().enumerate() {
                     let (text, format) = example.text();
                     let doc =
                         load::load(format!("example-{i}"), text.as_bytes(), Some(format), lang);
+                    // The example is part of the run's workspace, as every checked file is.
+                    let mut with_example = workspace.clone();
+                    with_example.add(&doc);
+                    let run = engine.prepare(with_example);
                     let report = engine
                         .check(doc, Origin::Explicit, &run)
                         .expect("explicit files are checked");

@@ -154,7 +154,11 @@ impl Expression {
                     (None, None) => functions::knows_global(&call.func_name),
                 };
                 if !known_call {
-                    let how = if call.target.is_some() { "method" } else { "function" };
+                    let how = if call.target.is_some() {
+                        "method"
+                    } else {
+                        "function"
+                    };
                     out.push(ExprError {
                         message: format!("unknown {how} `{}`", call.func_name),
                         chars: self.name_before(node.id, &call.func_name),
@@ -209,16 +213,28 @@ impl Expression {
 
 /// CEL's type identifiers, usable as values (`type(x) == string`).
 const TYPE_NAMES: &[&str] = &[
-    "bool", "bytes", "double", "int", "uint", "string", "list", "map", "null_type", "type", "dyn",
+    "bool",
+    "bytes",
+    "double",
+    "int",
+    "uint",
+    "string",
+    "list",
+    "map",
+    "null_type",
+    "type",
+    "dyn",
 ];
 
 /// `a.b.c` as a dotted name, when the expression is only identifiers and selections.
 fn qualified_name(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Ident(name) => Some(name.clone()),
-        Expr::Select(select) if !select.test => {
-            Some(format!("{}.{}", qualified_name(&select.operand.expr)?, select.field))
-        }
+        Expr::Select(select) if !select.test => Some(format!(
+            "{}.{}",
+            qualified_name(&select.operand.expr)?,
+            select.field
+        )),
         _ => None,
     }
 }
@@ -360,10 +376,27 @@ mod tests {
 
     #[test]
     fn standard_functions_are_known_and_typos_are_not() {
-        for name in ["size", "string", "int", "double", "sum", "tasksOf", "lists.range", "math.abs"] {
+        for name in [
+            "size",
+            "string",
+            "int",
+            "double",
+            "sum",
+            "tasksOf",
+            "lists.range",
+            "math.abs",
+        ] {
             assert!(functions::knows_global(name), "{name}");
         }
-        for name in ["size", "startsWith", "matches", "contains", "flatten", "sort", "distinct"] {
+        for name in [
+            "size",
+            "startsWith",
+            "matches",
+            "contains",
+            "flatten",
+            "sort",
+            "distinct",
+        ] {
             assert!(functions::knows_member(name), "{name}");
         }
         for name in ["szie", "lookupp", "frobnicate", "flatten", "sort"] {
@@ -406,7 +439,10 @@ mod tests {
         let fine = compile("lists.range(3).size() == 3 && math.greatest(1.0, 2.0) == 2.0 && type(self) == string && [[1]].flatten().sort() == [1]").unwrap();
         assert_eq!(fine.unknown_names(&known), Vec::new());
         let global_flatten = compile("flatten([[1]])").unwrap();
-        assert_eq!(global_flatten.unknown_names(&known)[0].message, "unknown function `flatten`");
+        assert_eq!(
+            global_flatten.unknown_names(&known)[0].message,
+            "unknown function `flatten`"
+        );
     }
 
     #[test]
