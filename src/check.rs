@@ -267,42 +267,29 @@ impl Engine {
                 .with_pointer(pointer)
                 .with_help(help.clone())
         };
+        // A finding about the document as a whole, at its first line; never plausible.
+        let whole = |message: &str| {
+            let span = first_line(text, spans.value_or_ancestor(""));
+            Err(Box::new((unknown(span, message.to_owned(), ""), false)))
+        };
         let Some(object) = value.as_object() else {
-            let message = lang.pick(
+            return whole(lang.pick(
                 "vetlint 文档必须是带 `kind` 字段的映射（对象）",
                 "a vetlint document is a mapping with a `kind` field",
-            );
-            return Err(Box::new((
-                unknown(
-                    first_line(text, spans.value_or_ancestor("")),
-                    message.into(),
-                    "",
-                ),
-                false,
-            )));
+            ));
         };
         if object.contains_key("summary")
             && object.contains_key("docs")
             && object.contains_key("group")
         {
             // A rule file (its `kind` names the documents it applies to): not a document.
-            let message = lang.pick(
+            return whole(lang.pick(
                 "这是 vetlint 规则文件，不是文档；规则目录请在 vetlint.toml 的 `rule-dirs` 中配置",
                 "this is a vetlint rule file, not a document; list rule folders in `rule-dirs` of vetlint.toml",
-            );
-            let span = first_line(text, spans.value_or_ancestor(""));
-            return Err(Box::new((unknown(span, message.into(), ""), false)));
+            ));
         }
         let Some(kind) = object.get("kind") else {
-            let message = lang.pick("文档缺少 `kind` 字段", "the document has no `kind` field");
-            return Err(Box::new((
-                unknown(
-                    first_line(text, spans.value_or_ancestor("")),
-                    message.into(),
-                    "",
-                ),
-                false,
-            )));
+            return whole(lang.pick("文档缺少 `kind` 字段", "the document has no `kind` field"));
         };
         let span = spans.value_or_ancestor("/kind");
         let Some(kind) = kind.as_str() else {

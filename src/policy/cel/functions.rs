@@ -178,6 +178,25 @@ impl Library {
         self.standards.get(standard)?.get(level)
     }
 
+    /// The work area `(standard, level, code)` named by a call's three arguments.
+    fn area(&self, a: &Args) -> Result<Option<&Area>, ExecutionError> {
+        let code = a.string(2)?;
+        Ok(self
+            .level(&a.string(0)?, &a.string(1)?)
+            .and_then(|l| l.areas.iter().find(|x| x.code == code)))
+    }
+
+    /// The work task `(standard, level, code)` named by a call's three arguments.
+    fn task(&self, a: &Args) -> Result<Option<&Task>, ExecutionError> {
+        let code = a.string(2)?;
+        Ok(self.level(&a.string(0)?, &a.string(1)?).and_then(|l| {
+            l.areas
+                .iter()
+                .flat_map(|x| &x.tasks)
+                .find(|t| t.code == code)
+        }))
+    }
+
     /// Registers every function on the root context.
     pub fn register(self: &Arc<Self>, ctx: &mut Context<'static, 'static>) {
         let add = |ctx: &mut Context<'static, 'static>, name: &'static str, f: Native| {
@@ -360,47 +379,23 @@ impl Library {
             ctx,
             "tasksOfArea",
             Arc::new(move |a| {
-                let area = a.string(2)?;
                 let codes = lib
-                    .level(&a.string(0)?, &a.string(1)?)
-                    .and_then(|l| l.areas.iter().find(|x| x.code == area))
-                    .map(|x| x.tasks.iter().map(|t| v::string(&t.code)).collect())
-                    .unwrap_or_default();
-                Ok(v::list(codes))
+                    .area(a)?
+                    .map(|x| x.tasks.iter().map(|t| v::string(&t.code)).collect());
+                Ok(v::list(codes.unwrap_or_default()))
             }),
         );
         let lib = Arc::clone(self);
         add(
             ctx,
             "taskName",
-            Arc::new(move |a| {
-                let code = a.string(2)?;
-                let name = lib
-                    .level(&a.string(0)?, &a.string(1)?)
-                    .and_then(|l| {
-                        l.areas
-                            .iter()
-                            .flat_map(|x| &x.tasks)
-                            .find(|t| t.code == code)
-                    })
-                    .map(|t| t.name.clone())
-                    .unwrap_or_default();
-                Ok(v::string(&name))
-            }),
+            Arc::new(move |a| Ok(v::string(lib.task(a)?.map_or("", |t| t.name.as_str())))),
         );
         let lib = Arc::clone(self);
         add(
             ctx,
             "workAreaName",
-            Arc::new(move |a| {
-                let code = a.string(2)?;
-                let name = lib
-                    .level(&a.string(0)?, &a.string(1)?)
-                    .and_then(|l| l.areas.iter().find(|x| x.code == code))
-                    .map(|x| x.name.clone())
-                    .unwrap_or_default();
-                Ok(v::string(&name))
-            }),
+            Arc::new(move |a| Ok(v::string(lib.area(a)?.map_or("", |x| x.name.as_str())))),
         );
         let lib = Arc::clone(self);
         add(
@@ -417,32 +412,13 @@ impl Library {
         add(
             ctx,
             "workAreaPointer",
-            Arc::new(move |a| {
-                let code = a.string(2)?;
-                let pointer = lib
-                    .level(&a.string(0)?, &a.string(1)?)
-                    .and_then(|l| l.areas.iter().find(|x| x.code == code))
-                    .map(|x| x.pointer.clone());
-                Ok(pointer.map_or_else(v::null, |p| v::string(&p)))
-            }),
+            Arc::new(move |a| Ok(lib.area(a)?.map_or_else(v::null, |x| v::string(&x.pointer)))),
         );
         let lib = Arc::clone(self);
         add(
             ctx,
             "taskPointer",
-            Arc::new(move |a| {
-                let code = a.string(2)?;
-                let pointer = lib
-                    .level(&a.string(0)?, &a.string(1)?)
-                    .and_then(|l| {
-                        l.areas
-                            .iter()
-                            .flat_map(|x| &x.tasks)
-                            .find(|t| t.code == code)
-                    })
-                    .map(|t| t.pointer.clone());
-                Ok(pointer.map_or_else(v::null, |p| v::string(&p)))
-            }),
+            Arc::new(move |a| Ok(lib.task(a)?.map_or_else(v::null, |t| v::string(&t.pointer)))),
         );
     }
 }
