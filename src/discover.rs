@@ -183,6 +183,27 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// A path relative to `cwd` even when it lies outside it (`../examples/x.yaml`), so that reports
+/// about documents the configuration names are the same on every machine. Falls back to
+/// [`display_path`] when the two share nothing but the root.
+pub fn relative_display(path: &Path, cwd: &Path) -> String {
+    let path = normalize(path);
+    let cwd = normalize(cwd);
+    let a: Vec<Component> = path.components().collect();
+    let b: Vec<Component> = cwd.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common < 2 || path.starts_with(&cwd) {
+        return display_path(&path, &cwd);
+    }
+    let mut parts: Vec<String> = vec!["..".to_owned(); b.len() - common];
+    parts.extend(
+        a[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
 /// The path to print: relative to `cwd` when under it, `/`-separated, without `./`.
 pub fn display_path(path: &Path, cwd: &Path) -> String {
     let normalized = normalize(path);
@@ -221,6 +242,16 @@ mod tests {
             "examples/s.yaml"
         );
         assert_eq!(display_path(Path::new("/w/../x/s.yaml"), cwd), "/x/s.yaml");
+        let deep = Path::new("/w/fixtures/rules/r");
+        assert_eq!(
+            relative_display(Path::new("/w/fixtures/examples/s.yaml"), deep),
+            "../../examples/s.yaml"
+        );
+        assert_eq!(
+            relative_display(Path::new("/w/fixtures/rules/r/a.yaml"), deep),
+            "a.yaml"
+        );
+        assert_eq!(relative_display(Path::new("/x/s.yaml"), cwd), "/x/s.yaml");
     }
 
     #[test]

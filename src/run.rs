@@ -94,7 +94,8 @@ fn context_documents(engine: &Engine, cwd: &Path, warnings: &mut Warnings) -> Ve
             });
             continue;
         }
-        for input in found.inputs {
+        for mut input in found.inputs {
+            input.display = discover::relative_display(&input.path, cwd);
             let doc = read(&input, lang);
             if doc.value.is_none() {
                 let why = doc
