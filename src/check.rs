@@ -32,6 +32,8 @@ pub struct Engine {
     params: HashMap<String, Shared>,
     /// Reference tables, as one CEL value, built on first use.
     tables: OnceLock<Shared>,
+    /// The parsed reference tables the CEL value is built from.
+    table_data: std::collections::BTreeMap<String, crate::tables::Table>,
 }
 
 /// What one run adds to the engine: the workspace and the evaluation runtime built on it.
@@ -67,7 +69,7 @@ impl Engine {
         lang: Lang,
     ) -> Result<Self, crate::error::Error> {
         // Parse the tables now, so a broken table is an error of the run, not a panic later.
-        crate::tables::bundled()?;
+        let table_data = crate::tables::bundled()?;
         let params = rules
             .policies()
             .map(|p| {
@@ -85,6 +87,7 @@ impl Engine {
             lang,
             params,
             tables: OnceLock::new(),
+            table_data,
         })
     }
 
@@ -100,9 +103,9 @@ impl Engine {
         let library = Arc::new(Library::new(&workspace));
         let needs_tables = self.rules.policies().any(|p| p.uses("tables"));
         let globals = if needs_tables {
-            let tables = self.tables.get_or_init(|| {
-                crate::tables::to_cel(&crate::tables::bundled().unwrap_or_default())
-            });
+            let tables = self
+                .tables
+                .get_or_init(|| crate::tables::to_cel(&self.table_data));
             vec![("tables", tables.boxed())]
         } else {
             vec![("tables", cel_value::map(Vec::new()))]
