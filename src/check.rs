@@ -126,7 +126,8 @@ impl Engine {
         } = doc;
         match &value {
             None if diagnostics.is_empty() => {
-                // Nothing but whitespace and comments.
+                // Nothing but whitespace and comments: no `kind`, so not a document when
+                // found by walking.
                 if origin == Origin::Walked {
                     return None;
                 }
@@ -143,7 +144,12 @@ impl Engine {
                 );
             }
             None => {
-                if origin == Origin::Walked && !self.looks_like_document(&source.text) {
+                // A file that could not be read or decoded may be a document: never drop it.
+                let unread = diagnostics.iter().any(|d| {
+                    [names::IO_ERROR, names::FILE_TOO_LARGE, names::INVALID_UTF8]
+                        .contains(&d.rule.as_str())
+                });
+                if origin == Origin::Walked && !unread && !self.looks_like_document(&source.text) {
                     return None;
                 }
             }
@@ -222,6 +228,7 @@ impl Engine {
             runtime: &run.runtime,
             workspace: &run.workspace,
             lang: self.lang,
+            steps: self.config.limits.rule_steps,
         };
         let mut out = Vec::new();
         for policy in applicable {
@@ -327,11 +334,16 @@ impl Engine {
             let Some(rest) = rest.and_then(|r| r.strip_prefix(':')) else {
                 return false;
             };
-            let value = rest
-                .trim()
-                .trim_end_matches(',')
-                .trim_matches(['"', '\'', ' ']);
-            self.schemas.has_kind(value)
+            // The value: quoted up to its closing quote, or plain up to a separator.
+            let rest = rest.trim_start();
+            let value = match rest.chars().next() {
+                Some(quote @ ('"' | '\'')) => rest[1..].split(quote).next().unwrap_or_default(),
+                _ => rest
+                    .split([',', '}', '#', ' ', '\t'])
+                    .next()
+                    .unwrap_or_default(),
+            };
+            self.schemas.has_kind(value.trim())
         })
     }
 }

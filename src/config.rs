@@ -1,6 +1,6 @@
 //! `vetlint.toml`: which files to check, which documents complete the workspace, extra rule
-//! folders, and each rule's severity and parameters. Every mistake in it is a `config-error`
-//! with a span in the file.
+//! folders, resource limits, and each rule's severity and parameters. Every mistake in it is
+//! a `config-error` with a span in the file.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -14,6 +14,7 @@ use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, FileReport, Severity, SourceFile};
 use crate::lang::Lang;
+use crate::limits::{Limits, RawLimits};
 use crate::rules::{RuleSet, names};
 use crate::schema::report_suggest;
 
@@ -60,6 +61,8 @@ struct RawConfig {
     rule_dirs: Vec<Spanned<String>>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, RawRule>,
+    #[serde(default)]
+    limits: RawLimits,
 }
 
 /// A `[rules.NAME]` table, checked once every rule is known.
@@ -104,6 +107,8 @@ pub struct Config {
     pub registries: Vec<ConfigPath>,
     /// Extra rule folders.
     pub rule_dirs: Vec<ConfigPath>,
+    /// Resource limits for hostile input.
+    pub limits: Limits,
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
     levels: HashMap<String, Level>,
@@ -120,6 +125,7 @@ impl Config {
             standards: Vec::new(),
             registries: Vec::new(),
             rule_dirs: Vec::new(),
+            limits: Limits::default(),
             include: None,
             exclude: None,
             levels: HashMap::new(),
@@ -170,6 +176,10 @@ impl Config {
         let mut diagnostics = Vec::new();
         let include = globs(&raw.include, &mut diagnostics, lang);
         let exclude = globs(&raw.exclude, &mut diagnostics, lang);
+        let limits = raw.limits.resolve(lang).unwrap_or_else(|errors| {
+            diagnostics.extend(errors.into_iter().map(|(span, m)| error(span, m)));
+            Limits::default()
+        });
         if !diagnostics.is_empty() {
             return Err(report(&source, diagnostics));
         }
@@ -189,6 +199,7 @@ impl Config {
             standards: paths(&raw.standards),
             registries: paths(&raw.registries),
             rule_dirs: paths(&raw.rule_dirs),
+            limits,
             root: root.clone(),
             include: (!raw.include.is_empty()).then_some(include),
             exclude: (!raw.exclude.is_empty()).then_some(exclude),

@@ -2,6 +2,7 @@
 //! globs; returns them sorted and de-duplicated with the paths to print.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
 use globset::{Glob, GlobMatcher};
@@ -31,6 +32,16 @@ pub struct Missing {
     pub glob: bool,
 }
 
+/// A folder (or file) the walk could not read: it may hold documents, so it is reported as an
+/// `io-error`, never skipped.
+#[derive(Debug)]
+pub struct Unreadable {
+    /// How to print it.
+    pub display: String,
+    /// Why.
+    pub error: std::io::Error,
+}
+
 /// Files found for the arguments, sorted by display path.
 #[derive(Debug, Default)]
 pub struct Discovery {
@@ -38,21 +49,40 @@ pub struct Discovery {
     pub inputs: Vec<Input>,
     /// Arguments that matched nothing.
     pub missing: Vec<Missing>,
+    /// What the walk could not read, sorted by display path.
+    pub unreadable: Vec<Unreadable>,
+    /// Other problems of the walk (an ignore file that cannot be parsed, say).
+    pub warnings: Vec<String>,
 }
 
-/// Expands the command-line paths (an empty list means the working directory).
-pub fn discover(args: &[String], cwd: &Path, config: &Config) -> Discovery {
+/// What one walk found.
+#[derive(Default)]
+struct Walked {
+    files: Vec<PathBuf>,
+    unreadable: Vec<(PathBuf, std::io::Error)>,
+    warnings: Vec<String>,
+}
+
+/// Expands the command-line paths (an empty list means the working directory). A path that
+/// is not UTF-8 is taken literally, never as a glob.
+pub fn discover(args: &[OsString], cwd: &Path, config: &Config) -> Discovery {
     let mut found: BTreeMap<String, Input> = BTreeMap::new();
     let mut missing = Vec::new();
-    let default = [".".to_owned()];
+    let mut problems = Walked::default();
+    let default = [OsString::from(".")];
     let args = if args.is_empty() { &default[..] } else { args };
-    for arg in args {
-        let path = cwd.join(arg);
+    for os_arg in args {
+        let path = cwd.join(os_arg);
+        let arg = os_arg.to_string_lossy().into_owned();
+        let glob = os_arg.to_str().is_some_and(is_glob);
         if path.is_dir() {
-            for file in walk(&path, None, config) {
+            let walked = walk(&path, None, config);
+            for file in walked.files {
                 add(&mut found, file, cwd, Origin::Walked);
             }
-        } else if path.exists() || !is_glob(arg) {
+            problems.unreadable.extend(walked.unreadable);
+            problems.warnings.extend(walked.warnings);
+        } else if path.exists() || !glob {
             if !path.exists() {
                 missing.push(Missing {
                     arg: arg.clone(),
@@ -61,13 +91,16 @@ pub fn discover(args: &[String], cwd: &Path, config: &Config) -> Discovery {
             }
             add(&mut found, path, cwd, Origin::Explicit);
         } else {
-            let (base, matcher) = glob_base(arg, cwd);
+            let (base, matcher) = glob_base(&arg, cwd);
             let mut matched = false;
-            if let Some(matcher) = matcher {
-                for file in walk(&base, Some((&matcher, cwd)), config) {
+            if let Some(matcher) = matcher.filter(|_| base.is_dir()) {
+                let walked = walk(&base, Some((&matcher, cwd)), config);
+                for file in walked.files {
                     add(&mut found, file, cwd, Origin::Walked);
                     matched = true;
                 }
+                problems.unreadable.extend(walked.unreadable);
+                problems.warnings.extend(walked.warnings);
             }
             if !matched {
                 missing.push(Missing {
@@ -77,9 +110,20 @@ pub fn discover(args: &[String], cwd: &Path, config: &Config) -> Discovery {
             }
         }
     }
+    let mut unreadable: BTreeMap<String, std::io::Error> = BTreeMap::new();
+    for (path, error) in problems.unreadable {
+        unreadable.entry(display_path(&path, cwd)).or_insert(error);
+    }
+    problems.warnings.sort();
+    problems.warnings.dedup();
     Discovery {
         inputs: found.into_values().collect(),
         missing,
+        unreadable: unreadable
+            .into_iter()
+            .map(|(display, error)| Unreadable { display, error })
+            .collect(),
+        warnings: problems.warnings,
     }
 }
 
@@ -98,10 +142,10 @@ fn add(found: &mut BTreeMap<String, Input>, path: PathBuf, cwd: &Path, origin: O
 
 /// Files under `root` with a document extension, honouring ignore files and the config's
 /// include/exclude, optionally filtered by a glob matched against the path relative to `cwd`.
-fn walk(root: &Path, glob: Option<(&GlobMatcher, &Path)>, config: &Config) -> Vec<PathBuf> {
+fn walk(root: &Path, glob: Option<(&GlobMatcher, &Path)>, config: &Config) -> Walked {
     let config_root = config.root.clone();
     let pruning = config.clone();
-    let mut files = Vec::new();
+    let mut out = Walked::default();
     let walker = WalkBuilder::new(root)
         .require_git(false)
         .hidden(true)
@@ -116,7 +160,17 @@ fn walk(root: &Path, glob: Option<(&GlobMatcher, &Path)>, config: &Config) -> Ve
             !(is_dir && !rel.as_os_str().is_empty() && pruning.excludes(rel))
         })
         .build();
-    for entry in walker.flatten() {
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                match unreadable(error) {
+                    Ok((path, error)) => out.unreadable.push((path, error)),
+                    Err(warning) => out.warnings.push(warning),
+                }
+                continue;
+            }
+        };
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
@@ -134,9 +188,35 @@ fn walk(root: &Path, glob: Option<(&GlobMatcher, &Path)>, config: &Config) -> Ve
                 continue;
             }
         }
-        files.push(path);
+        out.files.push(path);
     }
-    files
+    out
+}
+
+/// The path and I/O error inside a walk error, or the error as a warning when it is not
+/// about reading a path (a bad glob in an ignore file, say).
+fn unreadable(error: ignore::Error) -> Result<(PathBuf, std::io::Error), String> {
+    let mut path = None;
+    let mut current = &error;
+    loop {
+        match current {
+            ignore::Error::WithPath { path: p, err } => {
+                path = Some(p.clone());
+                current = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                current = err;
+            }
+            ignore::Error::Io(io) => {
+                if let Some(path) = path {
+                    return Ok((path, std::io::Error::new(io.kind(), io.to_string())));
+                }
+                break;
+            }
+            _ => break,
+        }
+    }
+    Err(error.to_string())
 }
 
 fn is_glob(arg: &str) -> bool {

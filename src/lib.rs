@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod error;
 pub mod lang;
+pub mod limits;
 pub mod load;
 pub mod pointer;
 pub mod policy;

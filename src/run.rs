@@ -10,6 +10,7 @@ use crate::check::{Engine, Origin};
 use crate::diagnostic::{Diagnostic, FileReport, SourceFile};
 use crate::discover::{self, Input};
 use crate::lang::Lang;
+use crate::limits::Limits;
 use crate::load::{self, Document, Format};
 use crate::render::RunReport;
 use crate::rules::names;
@@ -18,8 +19,9 @@ use crate::workspace::Workspace;
 /// What to check.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
-    /// Files, directories and globs (an empty list: the working directory).
-    pub paths: Vec<String>,
+    /// Files, directories and globs (an empty list: the working directory). File names need
+    /// not be UTF-8.
+    pub paths: Vec<std::ffi::OsString>,
     /// Read one document from stdin, under this name.
     pub stdin: Option<String>,
 }
@@ -30,6 +32,7 @@ pub type Warnings = Vec<String>;
 /// Runs a check in `cwd`; the thread pool is the caller's.
 pub fn check(engine: &Engine, request: &Request, cwd: &Path) -> (RunReport, Warnings) {
     let lang = engine.lang;
+    let limits = &engine.config.limits;
     let mut warnings = Warnings::new();
     let discovery = if request.paths.is_empty() && request.stdin.is_some() {
         discover::Discovery::default()
@@ -42,17 +45,23 @@ pub fn check(engine: &Engine, request: &Request, cwd: &Path) -> (RunReport, Warn
             Lang::Zh => format!("`{}` 没有匹配到任何文件", missing.arg),
         });
     }
+    warnings.extend(discovery.warnings.iter().cloned());
     let mut docs: Vec<(Document, Origin)> = discovery
         .inputs
         .par_iter()
-        .map(|input| (read(input, lang), input.origin))
+        .map(|input| (read(input, limits, lang), input.origin))
         .collect();
+    for folder in &discovery.unreadable {
+        let doc = io_error_document(folder.display.clone(), &folder.error, lang, true);
+        docs.push((doc, Origin::Explicit));
+    }
     if let Some(name) = &request.stdin {
         let format = Format::from_path(Path::new(name));
         let mut bytes = Vec::new();
-        let doc = match std::io::stdin().lock().read_to_end(&mut bytes) {
-            Ok(_) => load::load(name.clone(), &bytes, format, lang),
-            Err(e) => io_error_document(name.clone(), &e, lang),
+        let stdin = std::io::stdin().lock();
+        let doc = match stdin.take(limits.file_size + 1).read_to_end(&mut bytes) {
+            Ok(_) => load::load_with(name.clone(), &bytes, format, lang, limits),
+            Err(e) => io_error_document(name.clone(), &e, lang, false),
         };
         docs.push((doc, Origin::Explicit));
     }
@@ -80,7 +89,7 @@ fn context_documents(engine: &Engine, cwd: &Path, warnings: &mut Warnings) -> Ve
     let mut out = Vec::new();
     for entry in config.standards.iter().chain(&config.registries) {
         let arg = discover::display_path(&entry.path, cwd);
-        let found = discover::discover(std::slice::from_ref(&arg), cwd, config);
+        let found = discover::discover(&[arg.into()], cwd, config);
         if found.inputs.is_empty() || !found.missing.is_empty() {
             warnings.push(match lang {
                 Lang::En => format!(
@@ -96,7 +105,7 @@ fn context_documents(engine: &Engine, cwd: &Path, warnings: &mut Warnings) -> Ve
         }
         for mut input in found.inputs {
             input.display = discover::relative_display(&input.path, cwd);
-            let doc = read(&input, lang);
+            let doc = read(&input, &config.limits, lang);
             if doc.value.is_none() {
                 let why = doc
                     .diagnostics
@@ -118,16 +127,43 @@ fn context_documents(engine: &Engine, cwd: &Path, warnings: &mut Warnings) -> Ve
     out
 }
 
-/// Reads and loads one input; an unreadable file becomes an `io-error` document.
-pub fn read(input: &Input, lang: Lang) -> Document {
+/// Reads and loads one input within the configured limits. A file larger than the limit is
+/// not read; anything that is not a regular file (a FIFO, a socket, a device) is not opened,
+/// since reading it could block forever; an unreadable file becomes an `io-error` document.
+pub fn read(input: &Input, limits: &Limits, lang: Lang) -> Document {
+    let display = input.display.clone();
     let format = Format::from_path(&input.path);
-    match std::fs::read(&input.path) {
-        Ok(bytes) => load::load(input.display.clone(), &bytes, format, lang),
-        Err(e) => io_error_document(input.display.clone(), &e, lang),
+    let metadata = match std::fs::metadata(&input.path) {
+        Ok(metadata) => metadata,
+        Err(e) => return io_error_document(display, &e, lang, false),
+    };
+    if metadata.is_dir() {
+        let e = std::io::Error::from(std::io::ErrorKind::IsADirectory);
+        return io_error_document(display, &e, lang, false);
+    }
+    if !metadata.is_file() {
+        let e = std::io::Error::other(lang.pick(
+            "不是普通文件（管道、套接字或设备）",
+            "not a regular file (a pipe, socket or device)",
+        ));
+        return io_error_document(display, &e, lang, false);
+    }
+    if metadata.len() > limits.file_size {
+        return load::too_large(display, metadata.len(), limits.file_size, lang);
+    }
+    // The file may grow between the two calls: never read more than one byte past the limit.
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    let read = std::fs::File::open(&input.path)
+        .and_then(|file| file.take(limits.file_size + 1).read_to_end(&mut bytes));
+    match read {
+        Ok(_) => load::load_with(display, &bytes, format, lang, limits),
+        Err(e) => io_error_document(display, &e, lang, false),
     }
 }
 
-fn io_error_document(path: String, error: &std::io::Error, lang: Lang) -> Document {
+/// The document of a path that could not be read: an `io-error` finding and nothing else.
+/// `folder` says whether the path is a folder the walk could not enter.
+fn io_error_document(path: String, error: &std::io::Error, lang: Lang, folder: bool) -> Document {
     use std::io::ErrorKind as K;
     let reason = match (error.kind(), lang) {
         (K::NotFound, Lang::En) => "no such file or directory".to_owned(),
@@ -136,11 +172,20 @@ fn io_error_document(path: String, error: &std::io::Error, lang: Lang) -> Docume
         (K::PermissionDenied, Lang::Zh) => "没有读取权限".to_owned(),
         (K::IsADirectory, Lang::En) => "is a directory".to_owned(),
         (K::IsADirectory, Lang::Zh) => "这是一个目录".to_owned(),
+        // ELOOP: `ErrorKind::FilesystemLoop` is not stable yet.
+        (_, Lang::En) if error.raw_os_error() == Some(40) => {
+            "its symbolic links form a loop".to_owned()
+        }
+        (_, Lang::Zh) if error.raw_os_error() == Some(40) => "符号链接形成了循环".to_owned(),
         (_, _) => error.to_string(),
     };
-    let message = match lang {
-        Lang::En => format!("cannot read the file: {reason}"),
-        Lang::Zh => format!("无法读取文件：{reason}"),
+    let message = match (lang, folder) {
+        (Lang::En, false) => format!("cannot read the file: {reason}"),
+        (Lang::Zh, false) => format!("无法读取文件：{reason}"),
+        (Lang::En, true) => {
+            format!("cannot read the folder, so its documents were not checked: {reason}")
+        }
+        (Lang::Zh, true) => format!("无法读取文件夹，其中的文档未被检查：{reason}"),
     };
     Document {
         source: SourceFile::new(path, String::new()),

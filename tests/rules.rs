@@ -114,6 +114,7 @@ fn rule_examples_raise_their_rule_exactly_when_they_should() {
     for lang in [Lang::En, Lang::Zh] {
         let engine = engine(lang);
         for rule in engine.rules.iter() {
+            let limits = rule.examples.limits.limits();
             let mut workspace = Workspace::default();
             for (i, example) in rule.examples.workspace.iter().enumerate() {
                 let (text, format) = example.text();
@@ -130,8 +131,8 @@ fn rule_examples_raise_their_rule_exactly_when_they_should() {
             for (failing, examples) in all {
                 for (i, example) in examples.iter().enumerate() {
                     let (text, format) = example.text();
-                    let doc =
-                        load::load(format!("example-{i}"), text.as_bytes(), Some(format), lang);
+                    let name = format!("example-{i}");
+                    let doc = load::load_with(name, text.as_bytes(), Some(format), lang, &limits);
                     // The example is part of the run's workspace, as every checked file is.
                     let mut with_example = workspace.clone();
                     with_example.add(&doc);

@@ -65,7 +65,7 @@ pub enum ColorChoice {
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Files, directories or globs; `-` reads one document from stdin.
-    pub paths: Vec<String>,
+    pub paths: Vec<std::ffi::OsString>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: OutputFormat,

@@ -70,6 +70,20 @@ pub fn explain(rule: &RuleMeta, lang: Lang) -> String {
             &rule.examples.pass,
         ),
     ];
+    let limits = rule.examples.limits.toml_lines();
+    if !limits.is_empty() && !rule.examples.fail.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{}",
+            lang.pick(
+                "下面的示例在较小的上限下运行（vetlint.toml）：",
+                "The examples below run with smaller limits (vetlint.toml):"
+            )
+        );
+        let _ = writeln!(out);
+        let _ = writeln!(out, "```toml\n[limits]\n{}\n```", limits.join("\n"));
+    }
     for (title, examples) in sections {
         if examples.is_empty() {
             continue;
@@ -92,9 +106,9 @@ pub fn explain(rule: &RuleMeta, lang: Lang) -> String {
 }
 
 /// `vetlint schema KIND`: the published schema text of a kind (or of `common` / `rule`).
-pub fn schema(schemas: &Schemas, kind: &str) -> Option<&'static str> {
+pub fn schema<'s>(schemas: &'s Schemas, kind: &str) -> Option<&'s str> {
     schemas
         .file_of_kind(kind)
         .or_else(|| schemas.file(&format!("{kind}.schema.json")))
-        .map(|f| f.text)
+        .map(|f| f.text.as_ref())
 }

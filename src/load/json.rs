@@ -11,11 +11,12 @@ use serde_json::{Map, Number, Value};
 use super::{Loaded, rule};
 use crate::diagnostic::Diagnostic;
 use crate::lang::Lang;
+use crate::limits::DEPTH_CEILING;
 use crate::load::spans::SpanIndex;
 use crate::pointer;
 
-/// Parses `text` as strict JSON.
-pub fn load(text: &str, lang: Lang) -> Loaded {
+/// Parses `text` as strict JSON, nesting at most `max_depth` lists and objects.
+pub fn load(text: &str, lang: Lang, max_depth: usize) -> Loaded {
     let options = ParseOptions {
         allow_comments: false,
         allow_loose_object_property_names: false,
@@ -33,11 +34,22 @@ pub fn load(text: &str, lang: Lang) -> Loaded {
         Ok(result) => result.value,
         Err(error) => {
             let range = error.range();
-            let message = lang_message(error.kind(), lang);
-            loaded.diagnostics.push(
-                Diagnostic::new(rule::PARSE_ERROR, range.start..range.end, message)
-                    .with_label(lang.pick("这里", "here")),
-            );
+            let diagnostic = if matches!(error.kind(), ParseErrorKind::NestingDepthExceeded) {
+                // The parser stops at its own ceiling, the most any configuration allows.
+                super::too_deep(
+                    super::bracket(text, range.start),
+                    max_depth.min(DEPTH_CEILING),
+                    lang,
+                )
+            } else {
+                Diagnostic::new(
+                    rule::PARSE_ERROR,
+                    range.start..range.end,
+                    lang_message(error.kind(), lang),
+                )
+                .with_label(lang.pick("这里", "here"))
+            };
+            loaded.diagnostics.push(diagnostic);
             return loaded;
         }
     };
@@ -53,8 +65,14 @@ pub fn load(text: &str, lang: Lang) -> Loaded {
         spans: SpanIndex::default(),
         diagnostics: Vec::new(),
         lang,
+        max_depth,
+        too_deep: false,
     };
-    let value = builder.convert(&ast, String::new(), None);
+    let value = builder.convert(&ast, String::new(), None, 1);
+    if builder.too_deep {
+        loaded.diagnostics = builder.diagnostics;
+        return loaded;
+    }
     loaded.value = Some(value);
     loaded.spans = builder.spans;
     loaded.diagnostics = builder.diagnostics;
@@ -65,17 +83,35 @@ struct Builder {
     spans: SpanIndex,
     diagnostics: Vec<Diagnostic>,
     lang: Lang,
+    max_depth: usize,
+    /// Set once a container nests deeper than `max_depth`: the value is then dropped.
+    too_deep: bool,
 }
 
 impl Builder {
-    /// Converts one node; jsonc-parser caps nesting at 512 levels, which bounds this recursion.
+    /// Converts one node at nesting `depth` (the root container is at 1). jsonc-parser caps
+    /// nesting at [`DEPTH_CEILING`], which bounds this recursion; a lower configured limit
+    /// is enforced here, at the first container (in document order) that passes it.
     fn convert(
         &mut self,
         node: &ast::Value<'_>,
         path: String,
         key: Option<std::ops::Range<usize>>,
+        depth: usize,
     ) -> Value {
         let range = range_of(node);
+        if self.too_deep {
+            return Value::Null;
+        }
+        if depth > self.max_depth && matches!(node, ast::Value::Array(_) | ast::Value::Object(_)) {
+            self.too_deep = true;
+            self.diagnostics.push(super::too_deep(
+                range.start..range.start + 1,
+                self.max_depth,
+                self.lang,
+            ));
+            return Value::Null;
+        }
         let value = match node {
             ast::Value::StringLit(s) => Value::String(s.value.to_string()),
             ast::Value::NumberLit(n) => number(n.value),
@@ -86,7 +122,9 @@ impl Builder {
                     .elements
                     .iter()
                     .enumerate()
-                    .map(|(i, element)| self.convert(element, pointer::push_index(&path, i), None))
+                    .map(|(i, element)| {
+                        self.convert(element, pointer::push_index(&path, i), None, depth + 1)
+                    })
                     .collect(),
             ),
             ast::Value::Object(object) => {
@@ -109,7 +147,7 @@ impl Builder {
                     }
                     seen.insert(name, key_range.clone());
                     let child = pointer::push(&path, name);
-                    let value = self.convert(&prop.value, child, Some(key_range));
+                    let value = self.convert(&prop.value, child, Some(key_range), depth + 1);
                     map.insert(name.to_owned(), value);
                 }
                 Value::Object(map)

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::lang::Lang;
+use crate::limits::{Bytes, DEPTH_CEILING, Limits};
 use crate::pointer;
 pub(crate) use crate::rules::names as rule;
 pub use spans::{NodeSpan, SpanIndex};
@@ -80,9 +81,23 @@ impl Document {
     }
 }
 
-/// Decodes and parses one file. `format` is `None` when the name does not say; the content
-/// decides then.
+/// Decodes and parses one file within the default [`Limits`]. `format` is `None` when the
+/// name does not say; the content decides then.
 pub fn load(path: String, bytes: &[u8], format: Option<Format>, lang: Lang) -> Document {
+    load_with(path, bytes, format, lang, &Limits::default())
+}
+
+/// Decodes and parses one file within `limits`.
+pub fn load_with(
+    path: String,
+    bytes: &[u8],
+    format: Option<Format>,
+    lang: Lang,
+    limits: &Limits,
+) -> Document {
+    if bytes.len() as u64 > limits.file_size {
+        return too_large(path, bytes.len() as u64, limits.file_size, lang);
+    }
     let (text, problem) = decode(bytes, lang);
     let format = format.unwrap_or_else(|| Format::sniff(&text));
     let source = SourceFile::new(path, text);
@@ -95,16 +110,77 @@ pub fn load(path: String, bytes: &[u8], format: Option<Format>, lang: Lang) -> D
             diagnostics: vec![problem],
         };
     }
-    let loaded = match format {
-        Format::Json => json::load(&source.text, lang),
-        Format::Yaml => yaml::load(&source.text, lang),
+    let mut loaded = match format {
+        Format::Json => json::load(&source.text, lang, limits.depth.min(DEPTH_CEILING)),
+        Format::Yaml => yaml::load(&source.text, lang, limits),
     };
+    if let Some(value) = &loaded.value
+        && loaded
+            .diagnostics
+            .iter()
+            .any(|d| d.rule == rule::DUPLICATE_KEY)
+    {
+        loaded.spans.retain_existing(value);
+    }
     Document {
         source,
         format,
         value: loaded.value,
         spans: loaded.spans,
         diagnostics: loaded.diagnostics,
+    }
+}
+
+/// The document of a file too large to read: a `file-too-large` finding and nothing else.
+pub fn too_large(path: String, size: u64, limit: u64, lang: Lang) -> Document {
+    let message = match lang {
+        Lang::En => format!(
+            "the file is {} ({size} bytes), more than the {} limit; it was not read",
+            Bytes(size),
+            Bytes(limit)
+        ),
+        Lang::Zh => format!(
+            "文件大小为 {}（{size} 字节），超过 {} 的上限，未读取",
+            Bytes(size),
+            Bytes(limit)
+        ),
+    };
+    let diagnostic = Diagnostic::new(rule::FILE_TOO_LARGE, 0..0, message).with_help(lang.pick(
+        "确认这是要检查的文件；确需检查时，在 vetlint.toml 的 [limits] 中调高 file-size",
+        "check that this is the file you meant; if so, raise `file-size` under [limits] in vetlint.toml",
+    ));
+    Document {
+        source: SourceFile::new(path, String::new()),
+        format: Format::Yaml,
+        value: None,
+        spans: SpanIndex::default(),
+        diagnostics: vec![diagnostic],
+    }
+}
+
+/// The `too-deep` diagnostic at the container that opens one level too many.
+pub(crate) fn too_deep(at: Range<usize>, limit: usize, lang: Lang) -> Diagnostic {
+    let message = match lang {
+        Lang::En => format!("lists and mappings nest more than {limit} levels deep here"),
+        Lang::Zh => format!("列表和映射在此处嵌套超过 {limit} 层"),
+    };
+    Diagnostic::new(rule::TOO_DEEP, at, message)
+        .with_label(lang.pick(
+            "超过上限的那一层从这里开始",
+            "the level past the limit opens here",
+        ))
+        .with_help(lang.pick(
+            "标准和方案只需要几层嵌套；检查是否有多余或未闭合的括号。确需更深时，在 vetlint.toml 的 [limits] 中调高 depth",
+            "standards and plans need only a few levels: look for stray or unclosed brackets; if the nesting is real, raise `depth` under [limits] in vetlint.toml",
+        ))
+}
+
+/// The opening bracket at `at`, or an empty span there when there is none (a YAML block
+/// collection starts at its first entry).
+pub(crate) fn bracket(text: &str, at: usize) -> Range<usize> {
+    match text.as_bytes().get(at) {
+        Some(b'[' | b'{') => at..at + 1,
+        _ => at..at,
     }
 }
 

@@ -52,6 +52,13 @@ impl SpanIndex {
         }
     }
 
+    /// Drops the spans of pointers that `value` does not have: the children of a value that a
+    /// repeated key replaced.
+    pub fn retain_existing(&mut self, value: &serde_json::Value) {
+        self.nodes
+            .retain(|pointer, _| value.pointer(pointer).is_some());
+    }
+
     /// Number of indexed values.
     pub fn len(&self) -> usize {
         self.nodes.len()

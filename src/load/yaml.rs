@@ -12,19 +12,21 @@ use serde_json::{Map, Number, Value};
 use super::{Loaded, rule};
 use crate::diagnostic::Diagnostic;
 use crate::lang::Lang;
+use crate::limits::{DEPTH_CEILING, Limits};
 use crate::load::spans::SpanIndex;
 use crate::pointer;
 use crate::position::char_to_byte_table;
 
-/// Deepest nesting of collections accepted; deeper files are rejected, not overflowed.
-pub const MAX_DEPTH: usize = 512;
-/// Most values that aliases may copy in one file (guards against "billion laughs").
-pub const MAX_ALIAS_NODES: usize = 100_000;
+/// The deepest nesting of flow collections saphyr's scanner reads (it counts them in a `u8`).
+pub const FLOW_DEPTH_CEILING: usize = 255;
 
-/// Parses the first YAML document of `text`.
-pub fn load(text: &str, lang: Lang) -> Loaded {
+/// Parses the first YAML document of `text` within `limits` (nesting depth, alias values).
+/// The tree is built from events with an explicit stack, so no depth overflows it.
+pub fn load(text: &str, lang: Lang, limits: &Limits) -> Loaded {
     let mut builder = Builder {
         text,
+        max_depth: limits.depth.min(DEPTH_CEILING),
+        max_alias_values: limits.alias_values,
         chars: char_to_byte_table(text),
         lang,
         stack: Vec::new(),
@@ -85,6 +87,8 @@ struct Slot {
 
 struct Builder<'t> {
     text: &'t str,
+    max_depth: usize,
+    max_alias_values: usize,
     chars: Vec<usize>,
     lang: Lang,
     stack: Vec<Frame>,
@@ -114,6 +118,9 @@ impl Builder<'_> {
                         && let Some(tab) = self.text[at..].find('\t')
                     {
                         at += tab;
+                    }
+                    if info == "recursion limit exceeded" {
+                        return Some(self.flow_too_deep(at));
                     }
                     let message = match self.lang {
                         Lang::En => format!("invalid YAML: {info}"),
@@ -263,20 +270,28 @@ impl Builder<'_> {
                 ),
             )));
         };
-        self.alias_nodes += nodes;
-        if self.alias_nodes > MAX_ALIAS_NODES {
-            return Err(boxed(Diagnostic::new(
-                rule::PARSE_ERROR,
-                range,
-                match self.lang {
-                    Lang::En => format!(
-                        "YAML aliases expand to more than {MAX_ALIAS_NODES} values; refusing to expand further"
-                    ),
-                    Lang::Zh => {
-                        format!("YAML 别名展开后超过 {MAX_ALIAS_NODES} 个值，拒绝继续展开")
-                    }
-                },
-            )));
+        self.alias_nodes = self.alias_nodes.saturating_add(nodes);
+        if self.alias_nodes > self.max_alias_values {
+            let limit = self.max_alias_values;
+            return Err(boxed(
+                Diagnostic::new(
+                    rule::TOO_MANY_ALIASES,
+                    range,
+                    match self.lang {
+                        Lang::En => format!(
+                            "YAML aliases here copy more than {limit} values in all; vetlint stops expanding them"
+                        ),
+                        Lang::Zh => {
+                            format!("YAML 别名在此处累计复制的值超过 {limit} 个，vetlint 停止展开")
+                        }
+                    },
+                )
+                .with_label(self.lang.pick("超过上限的别名", "the alias that passes the limit"))
+                .with_help(self.lang.pick(
+                    "把重复的内容直接写出来，或在 vetlint.toml 的 [limits] 中调高 yaml-alias-values",
+                    "write the repeated content out, or raise `yaml-alias-values` under [limits] in vetlint.toml",
+                )),
+            ));
         }
         if self.expects_key() {
             let key = match &value {
@@ -290,6 +305,23 @@ impl Builder<'_> {
         let slot = self.slot(&range);
         self.place(slot, value, range, nodes);
         Ok(())
+    }
+
+    /// saphyr's scanner counts flow nesting in a `u8`: the 256th `[` or `{` is its ceiling.
+    fn flow_too_deep(&self, at: usize) -> Diagnostic {
+        let limit = self.max_depth.min(FLOW_DEPTH_CEILING);
+        let mut d = super::too_deep(super::bracket(self.text, at), limit, self.lang);
+        if limit == FLOW_DEPTH_CEILING {
+            d.message = match self.lang {
+                Lang::En => format!(
+                    "flow lists and mappings (`[…]`, `{{…}}`) nest more than {limit} levels deep here, the most the YAML parser reads"
+                ),
+                Lang::Zh => format!(
+                    "流式列表和映射（`[…]`、`{{…}}`）在此处嵌套超过 {limit} 层，这是 YAML 解析器能读取的上限"
+                ),
+            };
+        }
+        d
     }
 
     fn complex_key(&self, range: Range<usize>) -> Box<Diagnostic> {
@@ -322,14 +354,11 @@ impl Builder<'_> {
         if self.expects_key() {
             return Err(self.complex_key(range));
         }
-        if self.stack.len() >= MAX_DEPTH {
-            return Err(boxed(Diagnostic::new(
-                rule::PARSE_ERROR,
-                range,
-                match self.lang {
-                    Lang::En => format!("nesting deeper than {MAX_DEPTH} levels"),
-                    Lang::Zh => format!("嵌套超过 {MAX_DEPTH} 层"),
-                },
+        if self.stack.len() >= self.max_depth {
+            return Err(boxed(super::too_deep(
+                super::bracket(self.text, range.start),
+                self.max_depth,
+                self.lang,
             )));
         }
         let slot = self.slot(&range);

@@ -36,14 +36,54 @@ pub struct Scope<'a> {
     pub workspace: &'a Workspace,
     /// Message language.
     pub lang: Lang,
+    /// Step budget of one rule on one document.
+    pub steps: u64,
 }
 
-/// Runs `rule` with `params` on `doc`.
+/// Runs `rule` with `params` on `doc`, within the step budget of `scope`. When the budget
+/// runs out, the rule's findings on this document are unreliable (loops stopped early), so
+/// they are replaced by one `rule-error` at the subject being checked.
 pub fn run(
     rule: &PolicyRule,
     params: &Shared,
     doc: &Subject<'_>,
     scope: &Scope<'_>,
+) -> Vec<Diagnostic> {
+    let budget = cel::budget::start(scope.steps);
+    let mut at = String::new();
+    let out = run_subjects(rule, params, doc, scope, &mut at);
+    if !budget.exceeded() {
+        return out;
+    }
+    let span = crate::check::first_line(doc.text, doc.spans.value_or_ancestor(&at));
+    let name = &rule.meta.name;
+    let steps = scope.steps;
+    let message = match scope.lang {
+        Lang::En => format!(
+            "rule `{name}` stopped after {steps} evaluation steps on this document; its findings here are incomplete"
+        ),
+        Lang::Zh => {
+            format!("规则 `{name}` 在本文档上计算了 {steps} 步后被中止，它在此处的结果不完整")
+        }
+    };
+    vec![
+        Diagnostic::new(names::RULE_ERROR, span, message)
+            .with_pointer(at)
+            .with_label(scope.lang.pick("计算到这里时超出上限", "the limit was reached here"))
+            .with_help(scope.lang.pick(
+                "文档中的列表异常庞大，或者规则的写法是平方级的；确需检查时，在 vetlint.toml 的 [limits] 中调高 rule-steps",
+                "a list in the document is unusually large, or the rule is quadratic; if the document is real, raise `rule-steps` under [limits] in vetlint.toml",
+            )),
+    ]
+}
+
+/// Evaluates `with`, then every subject; `at` follows the subject being checked.
+fn run_subjects(
+    rule: &PolicyRule,
+    params: &Shared,
+    doc: &Subject<'_>,
+    scope: &Scope<'_>,
+    at: &mut String,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut bindings = Bindings::default();
@@ -51,7 +91,8 @@ pub fn run(
     bindings.set("params", params.boxed());
     for (name, expr) in &rule.with {
         match scope.runtime.eval(expr, &bindings) {
-            Ok(value) => bindings.set(name, value),
+            Ok(value) => bindings.set(name, v::share(value)),
+            Err(_) if cel::budget::exhausted() => return out,
             Err(e) => {
                 if !doc.flagged {
                     let at = crate::check::first_line(doc.text, doc.spans.value_or_ancestor(""));
@@ -78,9 +119,12 @@ pub fn run(
         None => vec![String::new()],
     };
     for subject in subjects {
-        if let Some(d) = check_subject(rule, &subject, &bindings, doc, scope) {
-            out.push(d);
+        *at = subject;
+        let found = check_subject(rule, at, &bindings, doc, scope);
+        if !cel::budget::spend(1) {
+            break;
         }
+        out.extend(found);
     }
     out
 }
@@ -107,7 +151,7 @@ fn check_subject(
     };
     for (name, expr) in &rule.lets {
         match scope.runtime.eval(expr, &bindings) {
-            Ok(value) => bindings.set(name, value),
+            Ok(value) => bindings.set(name, v::share(value)),
             Err(e) => return fail(&format!("let.{name}"), expr, &e),
         }
     }

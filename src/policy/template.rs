@@ -73,7 +73,7 @@ impl Template {
                 Part::Text(t) => out.push_str(t),
                 Part::Expr(e, _) => {
                     let value = runtime.eval(e, bindings).map_err(|err| (err, e))?;
-                    out.push_str(&cel::display(value.as_ref(), separator));
+                    out.push_str(&cap(cel::display(value.as_ref(), separator)));
                 }
             }
         }
@@ -81,9 +81,28 @@ impl Template {
     }
 }
 
+/// Most characters one placeholder adds to a message: a document's value can be megabytes.
+const MAX_PLACEHOLDER_CHARS: usize = 300;
+
+/// A placeholder's text, cut with `…` when longer than [`MAX_PLACEHOLDER_CHARS`].
+fn cap(text: String) -> String {
+    match text.char_indices().nth(MAX_PLACEHOLDER_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_placeholder_values_are_cut() {
+        assert_eq!(cap("短".repeat(3)), "短短短");
+        let long = cap("长".repeat(MAX_PLACEHOLDER_CHARS + 1));
+        assert_eq!(long.chars().count(), MAX_PLACEHOLDER_CHARS + 1);
+        assert!(long.ends_with('…'));
+    }
 
     #[test]
     fn placeholders_and_their_offsets() {

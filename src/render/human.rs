@@ -1,6 +1,6 @@
 //! `--format human`: miette's graphical reports, with a location header that counts
-//! characters (miette's own counts bytes), snippets of distant labels kept apart, and a summary
-//! line.
+//! characters (miette's own counts bytes), snippets of distant labels kept apart, long lines
+//! cut around their labels, and a summary line.
 
 use std::fmt;
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use miette::{
 };
 
 use super::RunReport;
+use super::elide::Shown;
 use crate::diagnostic::{Diagnostic, Severity, SourceFile};
 use crate::lang::Lang;
 
@@ -25,8 +26,31 @@ pub struct Style {
     pub lang: Lang,
 }
 
-/// A source file as miette reads it: same text, but columns in characters.
-struct Snippet(Arc<SourceFile>);
+/// A source file as miette reads it: long lines cut around the labels, and the header's
+/// column counted in characters of the original line.
+struct Snippet {
+    shown: Shown,
+    original: Arc<SourceFile>,
+}
+
+impl Snippet {
+    /// The snippet of `file` for labels at `spans` (file offsets), and those spans as shown.
+    fn new(file: &Arc<SourceFile>, spans: &[std::ops::Range<usize>]) -> (Self, Vec<SourceSpan>) {
+        let shown = Shown::new(file, spans);
+        let mapped = spans
+            .iter()
+            .map(|s| {
+                let s = shown.span(s);
+                SourceSpan::from(s.start..s.end)
+            })
+            .collect();
+        let snippet = Self {
+            shown,
+            original: file.clone(),
+        };
+        (snippet, mapped)
+    }
+}
 
 impl SourceCode for Snippet {
     fn read_span<'a>(
@@ -35,9 +59,15 @@ impl SourceCode for Snippet {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.0.text.as_str().read_span(span, before, after)?;
+        let inner = self
+            .shown
+            .source
+            .text
+            .as_str()
+            .read_span(span, before, after)?;
         let column = if before == 0 {
-            (self.0.line_col(span.offset()).column as usize).saturating_sub(1)
+            let offset = self.shown.original(span.offset());
+            (self.original.line_col(offset).column as usize).saturating_sub(1)
         } else {
             inner.column()
         };
@@ -47,7 +77,7 @@ impl SourceCode for Snippet {
         let lines =
             data.iter().filter(|b| **b == b'\n').count() + usize::from(!data.ends_with(b"\n"));
         Ok(Box::new(MietteSpanContents::new_named(
-            self.0.path.clone(),
+            self.original.path.clone(),
             data,
             *inner.span(),
             inner.line(),
@@ -132,36 +162,34 @@ fn drawn(source: &SourceFile, span: &std::ops::Range<usize>) -> std::ops::Range<
 }
 
 fn to_miette(source: &Arc<SourceFile>, d: &Diagnostic) -> Report {
-    let span = drawn(source, &d.span);
+    // Labels in this file: the primary one, then the related ones without a file of their own.
+    let local: Vec<&crate::diagnostic::Related> =
+        d.related.iter().filter(|r| r.source.is_none()).collect();
+    let spans: Vec<_> = std::iter::once(&d.span)
+        .chain(local.iter().map(|r| &r.span))
+        .map(|s| drawn(source, s))
+        .collect();
+    let (snippet, shown) = Snippet::new(source, &spans);
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         d.label.clone(),
-        SourceSpan::from(span.start..span.end),
+        shown[0],
     )];
+    for (r, span) in local.iter().zip(&shown[1..]) {
+        labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), *span));
+    }
     let mut related = Vec::new();
     for r in &d.related {
-        match &r.source {
-            None => {
-                let s = drawn(source, &r.span);
-                labels.push(LabeledSpan::new_with_span(
-                    Some(r.message.clone()),
-                    SourceSpan::from(s.start..s.end),
-                ));
-            }
-            Some(other) => {
-                let s = drawn(other, &r.span);
-                related.push(Report {
-                    message: r.message.clone(),
-                    code: String::new(),
-                    severity: miette::Severity::Advice,
-                    help: None,
-                    source: Snippet(other.clone()),
-                    labels: vec![LabeledSpan::new_primary_with_span(
-                        None,
-                        SourceSpan::from(s.start..s.end),
-                    )],
-                    related: Vec::new(),
-                });
-            }
+        if let Some(other) = &r.source {
+            let (snippet, shown) = Snippet::new(other, &[drawn(other, &r.span)]);
+            related.push(Report {
+                message: r.message.clone(),
+                code: String::new(),
+                severity: miette::Severity::Advice,
+                help: None,
+                source: snippet,
+                labels: vec![LabeledSpan::new_primary_with_span(None, shown[0])],
+                related: Vec::new(),
+            });
         }
     }
     Report {
@@ -169,7 +197,7 @@ fn to_miette(source: &Arc<SourceFile>, d: &Diagnostic) -> Report {
         code: d.rule.clone(),
         severity: miette_severity(d.severity),
         help: d.help.clone(),
-        source: Snippet(source.clone()),
+        source: snippet,
         labels,
         related,
     }

@@ -1,6 +1,7 @@
 //! Output formats. Every renderer takes the sorted reports and writes text; none decides
 //! what was found.
 
+pub mod elide;
 pub mod human;
 pub mod json;
 pub mod short;

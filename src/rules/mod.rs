@@ -73,6 +73,49 @@ pub struct Examples {
     /// Documents that do not.
     #[serde(default)]
     pub pass: Vec<Example>,
+    /// `[limits]` the examples run under, for the rules that enforce a limit.
+    #[serde(default)]
+    pub limits: ExampleLimits,
+}
+
+/// Limits for a rule's examples, so a limit rule can show a small failing example. (These
+/// are the limits of loading; a rule's step budget is not shown by document examples.)
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ExampleLimits {
+    /// `[limits] file-size`, in bytes.
+    pub file_size: Option<u64>,
+    /// `[limits] depth`.
+    pub depth: Option<usize>,
+    /// `[limits] yaml-alias-values`.
+    pub yaml_alias_values: Option<usize>,
+}
+
+impl ExampleLimits {
+    /// The default limits with these on top.
+    pub fn limits(&self) -> crate::limits::Limits {
+        let mut limits = crate::limits::Limits::default();
+        limits.file_size = self.file_size.unwrap_or(limits.file_size);
+        limits.depth = self.depth.unwrap_or(limits.depth);
+        limits.alias_values = self.yaml_alias_values.unwrap_or(limits.alias_values);
+        limits
+    }
+
+    /// The settings as they would be written in `vetlint.toml`, one per line.
+    pub fn toml_lines(&self) -> Vec<String> {
+        let settings = [
+            ("file-size", self.file_size),
+            ("depth", self.depth.map(|n| n as u64)),
+            (
+                "yaml-alias-values",
+                self.yaml_alias_values.map(|n| n as u64),
+            ),
+        ];
+        settings
+            .into_iter()
+            .filter_map(|(name, value)| Some(format!("{name} = {}", value?)))
+            .collect()
+    }
 }
 
 /// A rule's metadata, as written in its file.

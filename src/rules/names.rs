@@ -13,6 +13,12 @@ pub const IO_ERROR: &str = "io-error";
 pub const INVALID_UTF8: &str = "invalid-utf8";
 /// A YAML file holds more than one document.
 pub const MULTIPLE_DOCUMENTS: &str = "multiple-documents";
+/// The file is larger than `[limits] file-size`.
+pub const FILE_TOO_LARGE: &str = "file-too-large";
+/// Lists and mappings nest deeper than `[limits] depth`.
+pub const TOO_DEEP: &str = "too-deep";
+/// YAML aliases copy more values than `[limits] yaml-alias-values`.
+pub const TOO_MANY_ALIASES: &str = "too-many-aliases";
 /// `vetlint.toml` or a rule file is wrong (stops the run).
 pub const CONFIG_ERROR: &str = "config-error";
 /// A required field is missing.
@@ -51,6 +57,9 @@ pub const ALL: &[&str] = &[
     IO_ERROR,
     INVALID_UTF8,
     MULTIPLE_DOCUMENTS,
+    FILE_TOO_LARGE,
+    TOO_DEEP,
+    TOO_MANY_ALIASES,
     CONFIG_ERROR,
     SCHEMA_REQUIRED,
     SCHEMA_TYPE,

@@ -4,6 +4,7 @@
 mod lookup;
 mod report;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use include_dir::{Dir, include_dir};
@@ -50,7 +51,7 @@ pub struct SchemaFile {
     /// File name, e.g. `plan.schema.json`.
     pub file: String,
     /// The text as published.
-    pub text: &'static str,
+    pub text: Cow<'static, str>,
     /// Parsed.
     pub value: Value,
 }
@@ -78,15 +79,25 @@ impl Schemas {
     /// Loads and compiles the bundled schemas. A kind is every schema whose root
     /// `properties.kind.const` names it.
     pub fn bundled() -> Result<Self, SchemaError> {
+        let files = SCHEMA_DIR.files().filter_map(|entry| {
+            let file = entry.path().to_string_lossy().into_owned();
+            let text = entry.contents_utf8().unwrap_or("");
+            file.ends_with(".schema.json")
+                .then_some((file, Cow::Borrowed(text)))
+        });
+        Self::from_texts(files)
+    }
+
+    /// Loads and compiles schema files given as (file name, text); one of them must be the
+    /// rule meta-schema. Compilation is offline: a `$ref` to anything but these files (an
+    /// `https://` address included) is a [`SchemaError::Compile`], never a download.
+    pub fn from_texts(
+        texts: impl IntoIterator<Item = (String, Cow<'static, str>)>,
+    ) -> Result<Self, SchemaError> {
         let mut files = BTreeMap::new();
         let mut by_id = BTreeMap::new();
-        for entry in SCHEMA_DIR.files() {
-            let file = entry.path().to_string_lossy().into_owned();
-            if !file.ends_with(".schema.json") {
-                continue;
-            }
-            let text = entry.contents_utf8().unwrap_or("");
-            let value: Value = serde_json::from_str(text).map_err(|e| SchemaError::Json {
+        for (file, text) in texts {
+            let value: Value = serde_json::from_str(&text).map_err(|e| SchemaError::Json {
                 file: file.clone(),
                 message: e.to_string(),
             })?;

@@ -278,12 +278,26 @@ impl Library {
             ctx,
             "duplicates",
             Arc::new(|a| {
+                // Linear for scalars (hashed); lists and maps compare pairwise, on the budget.
                 let items = a.list(0)?;
+                let keys: Vec<Option<String>> =
+                    items.iter().map(|i| scalar_key(i.as_ref())).collect();
+                let mut counts: HashMap<&str, usize> = HashMap::new();
+                for key in keys.iter().flatten() {
+                    *counts.entry(key.as_str()).or_default() += 1;
+                }
                 let mut out: Vec<Box<dyn Val>> = Vec::new();
                 for (i, item) in items.iter().enumerate() {
-                    let again = items[i + 1..].iter().any(|o| o.equals(item.as_ref()));
-                    let seen = items[..i].iter().any(|o| o.equals(item.as_ref()));
-                    if again && !seen {
+                    let repeated = match &keys[i] {
+                        Some(key) => counts.remove(key.as_str()).is_some_and(|n| n > 1),
+                        None => {
+                            a.spend(items.len() as u64)?;
+                            let again = items[i + 1..].iter().any(|o| o.equals(item.as_ref()));
+                            let seen = items[..i].iter().any(|o| o.equals(item.as_ref()));
+                            again && !seen
+                        }
+                    };
+                    if repeated {
                         out.push(own(item.as_ref())?);
                     }
                 }
@@ -464,10 +478,40 @@ impl<'k> Args<'_, '_, 'k> {
             .ok_or_else(|| self.error(&format!("argument {} must be a number", i + 1)))
     }
 
+    /// A list argument; walking it costs one budget step per element.
     fn list(&self, i: usize) -> Result<&[Box<dyn Val + 'k>], ExecutionError> {
         let value = self.arg(i)?;
-        v::as_list(value).ok_or_else(|| self.error(&format!("argument {} must be a list", i + 1)))
+        let list = v::as_list(value)
+            .ok_or_else(|| self.error(&format!("argument {} must be a list", i + 1)))?;
+        self.spend(list.len() as u64)?;
+        Ok(list)
     }
+
+    /// Draws `n` steps from the rule's budget; an error once it is exhausted (the caller
+    /// reports the exhausted budget, not this error).
+    fn spend(&self, n: u64) -> Result<(), ExecutionError> {
+        if super::budget::spend(n) {
+            Ok(())
+        } else {
+            Err(self.error("step budget exhausted"))
+        }
+    }
+}
+
+/// A hashable identity for scalars that CEL's `==` agrees with (numbers are doubles here,
+/// and `0.0 == -0.0`); `None` for lists and maps.
+fn scalar_key(value: &dyn Val) -> Option<String> {
+    if let Some(s) = v::as_str(value) {
+        return Some(format!("s{s}"));
+    }
+    if let Some(n) = v::as_f64(value) {
+        let n = if n == 0.0 { 0.0 } else { n };
+        return Some(format!("n{}", n.to_bits()));
+    }
+    if let Some(b) = v::as_bool(value) {
+        return Some(format!("b{b}"));
+    }
+    v::is_null(value).then(|| "null".to_owned())
 }
 
 /// An owned copy of a value that an argument only borrows: scalars directly, anything else

@@ -2,6 +2,7 @@
 //! every minor release) lives here: compiling expressions, checking the names they use,
 //! evaluating them, and turning results back into text.
 
+pub mod budget;
 pub mod functions;
 pub mod value;
 

@@ -8,14 +8,16 @@ use std::sync::Arc;
 
 use cel::ExecutionError;
 use cel::common::traits::{
-    Adder, Comparer, Container, Divider, Indexer, Iterable, Modder, Multiplier, Negator, Sizer,
-    Subtractor, Zeroer,
+    Adder, Comparer, Container, Divider, Indexer, Iterable, Iterator as CelIterator, Modder,
+    Multiplier, Negator, Sizer, Subtractor, Zeroer,
 };
 use cel::common::types::{
     CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, Type,
 };
 use cel::common::value::{Builtin, BuiltinRef, Val};
 use serde_json::Value;
+
+use super::budget;
 
 /// A CEL value owned by an `Arc`: cloning it clones the pointer. It behaves exactly like the
 /// value it wraps (every operator, downcast and conversion is delegated).
@@ -64,7 +66,7 @@ impl Val for Shared {
     }
 
     fn as_container(&self) -> Option<&dyn Container> {
-        self.0.as_container()
+        self.0.as_container().map(|_| self as &dyn Container)
     }
 
     fn as_divider<'b, 'v>(&'b self) -> Option<&'b (dyn Divider + 'v)>
@@ -92,7 +94,7 @@ impl Val for Shared {
     where
         Self: 'v,
     {
-        self.0.as_iterable()
+        self.0.as_iterable().map(|_| self as &dyn Iterable)
     }
 
     fn as_modder<'b, 'v>(&'b self) -> Option<&'b (dyn Modder + 'v)>
@@ -161,6 +163,47 @@ impl Val for Shared {
     }
 }
 
+/// Iterating a shared list or map draws one step per element from the rule's budget.
+impl Iterable for Shared {
+    fn iter<'b, 'v>(&'b self) -> Box<dyn CelIterator<'b, 'v> + 'b>
+    where
+        Self: 'v,
+    {
+        let inner: &'b (dyn Val + 'static) = self.0.as_ref();
+        Box::new(Counted(inner.as_iterable().map(|it| it.iter())))
+    }
+}
+
+/// An iterator that stops when the step budget runs out.
+struct Counted<'b>(Option<Box<dyn CelIterator<'b, 'static> + 'b>>);
+
+impl<'b, 'v> CelIterator<'b, 'v> for Counted<'b> {
+    fn next(&mut self) -> Option<&'b (dyn Val + 'v)> {
+        if !budget::spend(1) {
+            return None;
+        }
+        let item: &'b (dyn Val + 'static) = self.0.as_mut()?.next()?;
+        Some(item)
+    }
+}
+
+/// `x in list` searches the list: as many steps as it has elements (a map lookup is one).
+impl Container for Shared {
+    fn contains(&self, value: &dyn Val) -> Result<bool, ExecutionError> {
+        let cost = self
+            .0
+            .downcast_ref::<CelList>()
+            .map_or(1, |list| list.inner().len() as u64);
+        if !budget::spend(cost) {
+            return Ok(false);
+        }
+        match self.0.as_container() {
+            Some(inner) => inner.contains(value),
+            None => Ok(false),
+        }
+    }
+}
+
 /// Converts a JSON value once: containers become shared, numbers doubles.
 pub fn from_json(value: &Value) -> Box<dyn Val> {
     match value {
@@ -180,6 +223,22 @@ pub fn from_json(value: &Value) -> Box<dyn Val> {
             Shared::new(Box::new(CelMap::from(entries))).boxed()
         }
     }
+}
+
+/// A computed list or map made shared (a `with` or `let` result), so iterating and
+/// searching it draw on the step budget like a document's own lists. Values that are already
+/// shared are returned as they are: a `Shared` answers `as_any` with the value it wraps,
+/// at another address than its own.
+pub fn share(value: Box<dyn Val>) -> Box<dyn Val> {
+    let own = value.as_ref() as *const dyn Val as *const ();
+    let Some(any) = value.as_any() else {
+        return value;
+    };
+    let wrapped = any as *const dyn Any as *const () != own;
+    if !wrapped && (any.is::<CelList>() || any.is::<CelMap>()) {
+        return Shared::new(value).boxed();
+    }
+    value
 }
 
 /// A shared list of values.
