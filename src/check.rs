@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, FileReport};
+use crate::diagnostic::{Diagnostic, FileReport, SourceFile};
 use crate::lang::Lang;
 use crate::load::{Document, SpanIndex};
 use crate::policy::cel::{Library, Runtime, Shared, value as cel_value};
@@ -119,10 +119,10 @@ impl Engine {
         let duplicate = run.workspace.duplicate(&doc, self.lang);
         let Document {
             source,
+            format,
             value,
             spans,
             mut diagnostics,
-            ..
         } = doc;
         match &value {
             None if diagnostics.is_empty() => {
@@ -184,12 +184,39 @@ impl Engine {
                 }
             },
         }
+        if format == crate::load::Format::Yaml {
+            diagnostics = self.suppress(diagnostics, &source);
+        }
+        let mut diagnostics = self.apply_severities(diagnostics);
+        for d in &mut diagnostics {
+            d.fingerprint = crate::identity::fingerprint(&source.path, d, value.as_ref());
+        }
         let mut report = FileReport {
             source,
-            diagnostics: self.apply_severities(diagnostics),
+            diagnostics,
         };
         report.sort();
         Some(report)
+    }
+
+    /// Applies the `# vetlint: ignore…` comments of a YAML file.
+    fn suppress(&self, diagnostics: Vec<Diagnostic>, source: &SourceFile) -> Vec<Diagnostic> {
+        let comments = crate::suppress::comments(&source.text);
+        if comments.is_empty() {
+            return diagnostics;
+        }
+        let known = |name: &str| {
+            self.rules.get(name).is_none().then(|| {
+                report_suggest(name, self.rules.iter().map(|r| r.name.as_str())).map(str::to_owned)
+            })
+        };
+        crate::suppress::apply_comments(
+            diagnostics,
+            &comments,
+            |offset| source.lines.line_of(offset),
+            known,
+            self.lang,
+        )
     }
 
     /// Runs every policy rule of `kind` that is not switched off.
@@ -380,6 +407,7 @@ fn to_diagnostic(failure: SchemaFailure, spans: &SpanIndex, text: &str) -> Diagn
         pointer: Some(failure.pointer),
         span,
         related: Vec::new(),
+        fingerprint: String::new(),
     }
 }
 

@@ -63,6 +63,19 @@ struct RawConfig {
     rules: BTreeMap<Spanned<String>, RawRule>,
     #[serde(default)]
     limits: RawLimits,
+    #[serde(default)]
+    ignore: Vec<Spanned<RawIgnore>>,
+}
+
+/// An `[[ignore]]` entry as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIgnore {
+    path: Spanned<String>,
+    rule: Spanned<String>,
+    pointer: Option<Spanned<String>>,
+    reason: Option<Spanned<String>>,
+    until: Option<Spanned<toml::value::Datetime>>,
 }
 
 /// A `[rules.NAME]` table, checked once every rule is known.
@@ -109,6 +122,8 @@ pub struct Config {
     pub rule_dirs: Vec<ConfigPath>,
     /// Resource limits for hostile input.
     pub limits: Limits,
+    /// `[[ignore]]` entries, in file order.
+    pub ignores: Vec<Ignore>,
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
     levels: HashMap<String, Level>,
@@ -126,6 +141,7 @@ impl Config {
             registries: Vec::new(),
             rule_dirs: Vec::new(),
             limits: Limits::default(),
+            ignores: Vec::new(),
             include: None,
             exclude: None,
             levels: HashMap::new(),
@@ -180,6 +196,12 @@ impl Config {
             diagnostics.extend(errors.into_iter().map(|(span, m)| error(span, m)));
             Limits::default()
         });
+        let ignores = raw
+            .ignore
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, entry)| Ignore::check(index, entry, &mut diagnostics, lang))
+            .collect();
         if !diagnostics.is_empty() {
             return Err(report(&source, diagnostics));
         }
@@ -200,6 +222,7 @@ impl Config {
             registries: paths(&raw.registries),
             rule_dirs: paths(&raw.rule_dirs),
             limits,
+            ignores,
             root: root.clone(),
             include: (!raw.include.is_empty()).then_some(include),
             exclude: (!raw.exclude.is_empty()).then_some(exclude),
@@ -225,6 +248,28 @@ impl Config {
             return Ok(());
         };
         let mut diagnostics = Vec::new();
+        for ignore in &self.ignores {
+            if rules.get(&ignore.rule).is_none() {
+                let guess = report_suggest(&ignore.rule, rules.iter().map(|r| r.name.as_str()));
+                diagnostics.push(error(
+                    ignore.rule_span.clone(),
+                    match (lang, guess) {
+                        (Lang::En, Some(g)) => format!(
+                            "unknown rule `{}` in [[ignore]]; did you mean `{g}`?",
+                            ignore.rule
+                        ),
+                        (Lang::En, None) => format!("unknown rule `{}` in [[ignore]]", ignore.rule),
+                        (Lang::Zh, Some(g)) => format!(
+                            "[[ignore]] 中的规则 `{}` 不存在；是否想写 `{g}`？",
+                            ignore.rule
+                        ),
+                        (Lang::Zh, None) => {
+                            format!("[[ignore]] 中的规则 `{}` 不存在", ignore.rule)
+                        }
+                    },
+                ));
+            }
+        }
         for (name, rule) in settings.rules {
             let Some(meta) = rules.get(name.get_ref()) else {
                 let guess = report_suggest(name.get_ref(), rules.iter().map(|r| r.name.as_str()));
@@ -352,6 +397,196 @@ impl Config {
         self.exclude
             .as_ref()
             .is_some_and(|set| set.is_match(relative))
+    }
+}
+
+/// A calendar date (for `until`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    /// Year.
+    pub year: u16,
+    /// Month, 1–12.
+    pub month: u8,
+    /// Day, 1–31.
+    pub day: u8,
+}
+
+impl Date {
+    /// Today in UTC, from the system clock.
+    pub fn today() -> Self {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self::from_days((secs / 86_400) as i64)
+    }
+
+    /// The date `days` after 1970-01-01 (Howard Hinnant's civil-from-days).
+    pub fn from_days(days: i64) -> Self {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
+        Self { year, month, day }
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// An `[[ignore]]` entry: findings of `rule` in files matching `path` (and under `pointer`)
+/// are not reported, for `reason`, until `until`.
+#[derive(Debug, Clone)]
+pub struct Ignore {
+    /// Position among the entries (0-based).
+    pub index: usize,
+    /// The glob as written, relative to the configuration's folder.
+    pub path: String,
+    matcher: globset::GlobMatcher,
+    /// The rule.
+    pub rule: String,
+    /// Only findings at or under this JSON Pointer.
+    pub pointer: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// The last day it applies.
+    pub until: Option<Date>,
+    /// Where the entry is written.
+    pub span: Range<usize>,
+    rule_span: Range<usize>,
+}
+
+impl Ignore {
+    fn check(
+        index: usize,
+        entry: Spanned<RawIgnore>,
+        diagnostics: &mut Vec<Diagnostic>,
+        lang: Lang,
+    ) -> Option<Self> {
+        let span = entry.span();
+        let raw = entry.into_inner();
+        let before = diagnostics.len();
+        let matcher = match Glob::new(raw.path.get_ref()) {
+            Ok(glob) => Some(glob.compile_matcher()),
+            Err(e) => {
+                diagnostics.push(error(
+                    raw.path.span(),
+                    match lang {
+                        Lang::En => format!("invalid glob: {}", e.kind()),
+                        Lang::Zh => format!("无效的通配模式：{}", e.kind()),
+                    },
+                ));
+                None
+            }
+        };
+        let reason = raw
+            .reason
+            .as_ref()
+            .map(|r| r.get_ref().trim().to_owned())
+            .unwrap_or_default();
+        if reason.is_empty() {
+            let at = raw.reason.as_ref().map_or(span.clone(), |r| r.span());
+            diagnostics.push(
+                error(
+                    at,
+                    lang.pick(
+                        "[[ignore]] 必须写明理由（reason）",
+                        "an [[ignore]] entry needs a `reason`",
+                    )
+                    .to_owned(),
+                )
+                .with_help(lang.pick(
+                    "例如 reason = \"省厅批准的过渡方案，2027 级起修正\"",
+                    "for example reason = \"approved by the province for the 2026 intake only\"",
+                )),
+            );
+        }
+        if let Some(pointer) = &raw.pointer
+            && !(pointer.get_ref().is_empty() || pointer.get_ref().starts_with('/'))
+        {
+            diagnostics.push(error(
+                pointer.span(),
+                lang.pick(
+                    "`pointer` 是 JSON Pointer，以 `/` 开头，如 \"/courses/3\"",
+                    "`pointer` is a JSON Pointer starting with `/`, e.g. \"/courses/3\"",
+                )
+                .to_owned(),
+            ));
+        }
+        let until = match &raw.until {
+            None => None,
+            Some(until) => match until
+                .get_ref()
+                .date
+                .filter(|_| until.get_ref().time.is_none())
+            {
+                Some(d) => Some(Date {
+                    year: d.year,
+                    month: d.month,
+                    day: d.day,
+                }),
+                None => {
+                    diagnostics.push(error(
+                        until.span(),
+                        lang.pick(
+                            "`until` 应为日期，如 2027-06-30",
+                            "`until` must be a date such as 2027-06-30",
+                        )
+                        .to_owned(),
+                    ));
+                    None
+                }
+            },
+        };
+        if diagnostics.len() != before {
+            return None;
+        }
+        Some(Self {
+            index,
+            path: raw.path.get_ref().clone(),
+            matcher: matcher?,
+            rule: raw.rule.get_ref().clone(),
+            rule_span: raw.rule.span(),
+            pointer: raw.pointer.map(Spanned::into_inner),
+            reason,
+            until,
+            span,
+        })
+    }
+
+    /// Whether the entry is in force on `today`.
+    pub fn active(&self, today: Date) -> bool {
+        self.until.is_none_or(|until| today <= until)
+    }
+
+    /// Whether a file (its path relative to the configuration's folder) is in scope.
+    pub fn matches_path(&self, relative: &Path) -> bool {
+        self.matcher.is_match(relative)
+    }
+
+    /// Whether the entry covers a finding (rule and pointer; the path is checked apart).
+    pub fn covers(&self, d: &Diagnostic) -> bool {
+        if d.rule != self.rule {
+            return false;
+        }
+        match (&self.pointer, &d.pointer) {
+            (None, _) => true,
+            (Some(p), Some(at)) => {
+                p.is_empty()
+                    || at == p
+                    || at
+                        .strip_prefix(p.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            }
+            (Some(_), None) => false,
+        }
     }
 }
 

@@ -109,6 +109,8 @@ pub struct Diagnostic {
     pub span: Range<usize>,
     /// Secondary locations.
     pub related: Vec<Related>,
+    /// Stable identity (see [`crate::identity`]); empty until the check fills it in.
+    pub fingerprint: String,
 }
 
 impl Diagnostic {
@@ -123,6 +125,7 @@ impl Diagnostic {
             pointer: None,
             span,
             related: Vec::new(),
+            fingerprint: String::new(),
         }
     }
 

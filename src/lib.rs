@@ -5,12 +5,14 @@
 //! pure function that never fails; only [`discover`], [`cli`] and [`render`] touch the
 //! filesystem or the terminal.
 
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod error;
+pub mod identity;
 pub mod lang;
 pub mod limits;
 pub mod load;
@@ -22,5 +24,6 @@ pub mod rules;
 pub mod run;
 pub mod schema;
 pub mod setup;
+pub mod suppress;
 pub mod tables;
 pub mod workspace;

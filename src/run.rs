@@ -1,12 +1,14 @@
 //! One check run: read the inputs, load them in parallel, index the workspace (with the
 //! configuration's standards and registries), check every document in parallel, sort.
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
 use rayon::prelude::*;
 
 use crate::check::{Engine, Origin};
+use crate::config::Date;
 use crate::diagnostic::{Diagnostic, FileReport, SourceFile};
 use crate::discover::{self, Input};
 use crate::lang::Lang;
@@ -14,6 +16,7 @@ use crate::limits::Limits;
 use crate::load::{self, Document, Format};
 use crate::render::RunReport;
 use crate::rules::names;
+use crate::suppress;
 use crate::workspace::Workspace;
 
 /// What to check.
@@ -24,6 +27,9 @@ pub struct Request {
     pub paths: Vec<std::ffi::OsString>,
     /// Read one document from stdin, under this name.
     pub stdin: Option<String>,
+    /// Report only these files (absolute, normalized); the others still complete the
+    /// workspace. `None`: report every file.
+    pub only: Option<std::collections::HashSet<std::path::PathBuf>>,
 }
 
 /// Warnings about the run itself (printed on stderr, never fail it).
@@ -51,9 +57,21 @@ pub fn check(engine: &Engine, request: &Request, cwd: &Path) -> (RunReport, Warn
         .par_iter()
         .map(|input| (read(input, limits, lang), input.origin))
         .collect();
+    // With `only`, the other files are read for the workspace but not reported.
+    let mut reported: Vec<bool> = discovery
+        .inputs
+        .iter()
+        .map(|input| {
+            request
+                .only
+                .as_ref()
+                .is_none_or(|only| only.contains(&discover::normalize(&cwd.join(&input.path))))
+        })
+        .collect();
     for folder in &discovery.unreadable {
         let doc = io_error_document(folder.display.clone(), &folder.error, lang, true);
         docs.push((doc, Origin::Explicit));
+        reported.push(request.only.is_none());
     }
     if let Some(name) = &request.stdin {
         let format = Format::from_path(Path::new(name));
@@ -64,6 +82,7 @@ pub fn check(engine: &Engine, request: &Request, cwd: &Path) -> (RunReport, Warn
             Err(e) => io_error_document(name.clone(), &e, lang, false),
         };
         docs.push((doc, Origin::Explicit));
+        reported.push(true);
     }
     let mut workspace = Workspace::default();
     for (doc, _) in &docs {
@@ -75,8 +94,38 @@ pub fn check(engine: &Engine, request: &Request, cwd: &Path) -> (RunReport, Warn
     let run = engine.prepare(workspace);
     let mut files: Vec<FileReport> = docs
         .into_par_iter()
-        .filter_map(|(doc, origin)| engine.check(doc, origin, &run))
+        .zip(reported)
+        .filter(|(_, reported)| *reported)
+        .filter_map(|((doc, origin), _)| engine.check(doc, origin, &run))
         .collect();
+    let places: HashMap<&str, &Path> = discovery
+        .inputs
+        .iter()
+        .map(|i| (i.display.as_str(), i.path.as_path()))
+        .collect();
+    let root = discover::normalize(&engine.config.root);
+    let relative = |file: &FileReport| {
+        let path = places
+            .get(file.source.path.as_str())
+            .map_or_else(|| cwd.join(&file.source.path), |p| p.to_path_buf());
+        let path = discover::normalize(&path);
+        path.strip_prefix(&root).ok().map(Path::to_path_buf)
+    };
+    let today = Date::today();
+    let about_config =
+        suppress::apply_config(&mut files, &engine.config.ignores, relative, today, lang);
+    if let (false, Some(source)) = (about_config.is_empty(), &engine.config.source) {
+        let mut diagnostics = engine.apply_severities(about_config);
+        for d in &mut diagnostics {
+            d.fingerprint = crate::identity::fingerprint(&source.path, d, None);
+        }
+        let mut report = FileReport {
+            source: source.clone(),
+            diagnostics,
+        };
+        report.sort();
+        files.push(report);
+    }
     files.sort_by(|a, b| a.source.path.cmp(&b.source.path));
     (RunReport { files }, warnings)
 }

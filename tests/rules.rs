@@ -12,12 +12,14 @@ use vetlint::rules::names;
 use vetlint::workspace::Workspace;
 
 /// Rules whose trigger is not a document (a missing file, a bad configuration, bytes that a
-/// YAML rule file cannot hold), so their rule files show no document examples.
+/// YAML rule file cannot hold, an `[[ignore]]` entry of `vetlint.toml`), so their rule files
+/// show no document examples.
 const NO_DOCUMENT_EXAMPLES: &[&str] = &[
     names::IO_ERROR,
     names::CONFIG_ERROR,
     names::INVALID_UTF8,
     names::RULE_ERROR,
+    names::EXPIRED_IGNORE,
 ];
 
 fn engine(lang: Lang) -> Engine {

@@ -188,7 +188,7 @@ fn complex_keys_and_deep_nesting_are_diagnostics_not_crashes() {
     assert_eq!(doc.diagnostics[0].rule, "parse-error");
     let deep = "[".repeat(100_000);
     let doc = yaml(&deep);
-    assert_eq!(doc.diagnostics[0].rule, "parse-error");
+    assert_eq!(doc.diagnostics[0].rule, "too-deep");
     let doc = json(&deep);
-    assert_eq!(doc.diagnostics[0].rule, "parse-error");
+    assert_eq!(doc.diagnostics[0].rule, "too-deep");
 }

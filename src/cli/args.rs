@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Parser, Subcommand, ValueEnum};
 
 use crate::diagnostic::Severity;
 use crate::lang::Lang;
@@ -48,6 +48,12 @@ pub enum OutputFormat {
     Short,
     /// Stable, versioned JSON.
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+    /// JUnit XML: one test case per file, one failure per finding.
+    Junit,
 }
 
 /// When to use colours.
@@ -66,9 +72,23 @@ pub enum ColorChoice {
 pub struct CheckArgs {
     /// Files, directories or globs; `-` reads one document from stdin.
     pub paths: Vec<std::ffi::OsString>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: OutputFormat,
+    /// Output format [default: human]; give it again with `--output` for more reports.
+    #[arg(long, value_enum, action = ArgAction::Append)]
+    pub format: Vec<OutputFormat>,
+    /// Write the report of the `--format` just before to FILE; the terminal still gets the
+    /// human report (or the one `--format` without `--output`).
+    #[arg(long, value_name = "FILE", action = ArgAction::Append)]
+    pub output: Vec<PathBuf>,
+    /// Report only findings that are not in this baseline; say how many were.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every current finding in FILE as the new baseline, and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Check only the files changed since a git revision (committed, staged, unstaged or
+    /// untracked); every document still completes the workspace.
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
     /// Exit with 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: Severity,

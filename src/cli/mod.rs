@@ -2,19 +2,22 @@
 //! The only module besides discovery that touches files, stdin and the terminal.
 
 pub mod args;
+mod git;
 mod info;
+pub mod output;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
+use crate::baseline::Baseline;
 use crate::error::Error;
 use crate::lang::Lang;
-use crate::render::{self, human};
+use crate::render::human;
 use crate::run::{self, Request};
 use crate::setup::{self, ConfigSource};
-use args::{CheckArgs, Cli, ColorChoice, Command, OutputFormat};
+use args::{CheckArgs, Cli, ColorChoice, Command};
 
 /// Exit code: no finding at or above the threshold.
 pub const EXIT_OK: u8 = 0;
@@ -25,13 +28,18 @@ pub const EXIT_ERROR: u8 = 2;
 
 /// Runs vetlint with the process's arguments.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { EXIT_OK });
         }
     };
+    // Where each `--format` and `--output` stood, to pair them.
+    let positions = Positions::of(&matches);
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
     let color = match &cli.command {
         Command::Check(a) => a.color,
@@ -42,7 +50,7 @@ pub fn main() -> ExitCode {
         width: terminal_width(),
         lang,
     };
-    match run(cli, lang) {
+    match run(cli, lang, &positions) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             let text = match &error {
@@ -55,9 +63,34 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli, lang: Lang) -> Result<u8, Error> {
+/// The argument positions of `check --format` and `--output`.
+#[derive(Debug, Default)]
+struct Positions {
+    formats: Vec<usize>,
+    outputs: Vec<usize>,
+}
+
+impl Positions {
+    fn of(matches: &clap::ArgMatches) -> Self {
+        let Some(check) = matches.subcommand_matches("check") else {
+            return Self::default();
+        };
+        let at = |id: &str| {
+            check
+                .indices_of(id)
+                .map(|i| i.collect())
+                .unwrap_or_default()
+        };
+        Self {
+            formats: at("format"),
+            outputs: at("output"),
+        }
+    }
+}
+
+fn run(cli: Cli, lang: Lang, positions: &Positions) -> Result<u8, Error> {
     let command = match cli.command {
-        Command::Check(args) => return check(args, lang),
+        Command::Check(args) => return check(args, lang, positions),
         other => other,
     };
     // `rules` and `explain` include the rule folders of the nearest vetlint.toml.
@@ -97,7 +130,7 @@ fn run(cli: Cli, lang: Lang) -> Result<u8, Error> {
                 )))
             }
         },
-        Command::Check(args) => check(args, lang),
+        Command::Check(args) => check(args, lang, positions),
     }
 }
 
@@ -108,7 +141,20 @@ fn current_dir() -> Result<std::path::PathBuf, Error> {
     })
 }
 
-fn check(args: CheckArgs, lang: Lang) -> Result<u8, Error> {
+fn check(args: CheckArgs, lang: Lang, positions: &Positions) -> Result<u8, Error> {
+    let formats: Vec<_> = positions
+        .formats
+        .iter()
+        .copied()
+        .zip(args.format.clone())
+        .collect();
+    let files: Vec<_> = positions
+        .outputs
+        .iter()
+        .copied()
+        .zip(args.output.clone())
+        .collect();
+    let targets = output::targets(&formats, &files).map_err(Error::Usage)?;
     let cwd = current_dir()?;
     let config = match (&args.config, args.no_config) {
         (_, true) => ConfigSource::Off,
@@ -116,6 +162,14 @@ fn check(args: CheckArgs, lang: Lang) -> Result<u8, Error> {
         (None, false) => ConfigSource::Discover,
     };
     let engine = setup::engine(&cwd, &config, lang)?;
+    let baseline = match &args.baseline {
+        Some(file) => Some(read_baseline(file)?),
+        None => None,
+    };
+    let only = match &args.changed_since {
+        Some(rev) => Some(git::changed_since(rev, &cwd)?),
+        None => None,
+    };
     let request = Request {
         paths: args.paths.iter().filter(|p| *p != "-").cloned().collect(),
         stdin: args.paths.iter().any(|p| p == "-").then(|| {
@@ -123,17 +177,48 @@ fn check(args: CheckArgs, lang: Lang) -> Result<u8, Error> {
                 .clone()
                 .unwrap_or_else(|| "<stdin>".into())
         }),
+        only,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
-    let (report, mut warnings) = pool.install(|| run::check(&engine, &request, &cwd));
-    if report.files.is_empty() {
+    let (mut report, mut warnings) = pool.install(|| run::check(&engine, &request, &cwd));
+    if report.files.is_empty() && args.changed_since.is_none() {
         warnings.push(
             lang.pick("没有找到要检查的文档", "no documents to check")
                 .to_owned(),
         );
+    }
+    let mut notes = Vec::new();
+    if let Some(file) = &args.write_baseline {
+        let recorded = Baseline::of(&report);
+        write_file(file, &recorded.to_text())?;
+        notes.push(match lang {
+            Lang::En => format!(
+                "wrote {} findings to the baseline {}",
+                recorded.findings.len(),
+                file.display()
+            ),
+            Lang::Zh => format!(
+                "已把 {} 个问题写入基线 {}",
+                recorded.findings.len(),
+                file.display()
+            ),
+        });
+    }
+    if let Some(baseline) = &baseline {
+        let applied = baseline.apply(&mut report);
+        notes.push(match lang {
+            Lang::En => format!(
+                "{} findings are in the baseline and not shown; {} baseline entries no longer occur",
+                applied.baselined, applied.gone
+            ),
+            Lang::Zh => format!(
+                "{} 个问题已在基线中，未显示；基线中有 {} 项已不再出现",
+                applied.baselined, applied.gone
+            ),
+        });
     }
     for warning in warnings {
         eprintln!(
@@ -141,23 +226,56 @@ fn check(args: CheckArgs, lang: Lang) -> Result<u8, Error> {
             lang.pick("vetlint：警告：", "vetlint: warning: ")
         );
     }
-    let text = match args.format {
-        OutputFormat::Human => render::human::render(
-            &report,
-            human::Style {
-                color: use_color(args.color, &std::io::stdout()),
+    for note in notes {
+        eprintln!("vetlint: {note}");
+    }
+    for target in &targets {
+        let color = match target.file {
+            None => use_color(args.color, &std::io::stdout()),
+            Some(_) => args.color == ColorChoice::Always,
+        };
+        let context = output::Context {
+            rules: &engine.rules,
+            lang,
+            style: human::Style {
+                color,
                 width: terminal_width(),
                 lang,
             },
-        ),
-        OutputFormat::Short => render::short::render(&report),
-        OutputFormat::Json => render::json::render(&report),
-    };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    Ok(if report.fails(args.fail_on) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
+        };
+        let text = output::render(target.format, &report, &context);
+        match &target.file {
+            Some(file) => write_file(file, &text)?,
+            None => {
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            }
+        }
+    }
+    Ok(
+        if args.write_baseline.is_none() && report.fails(args.fail_on) {
+            EXIT_FINDINGS
+        } else {
+            EXIT_OK
+        },
+    )
+}
+
+fn read_baseline(file: &std::path::Path) -> Result<Baseline, Error> {
+    let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
+        path: file.display().to_string(),
+        source,
+    })?;
+    Baseline::parse(&text)
+        .map_err(|why| Error::Usage(format!("invalid baseline {}: {why}", file.display())))
+}
+
+fn write_file(file: &std::path::Path, text: &str) -> Result<(), Error> {
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    std::fs::write(file, text).map_err(|source| Error::Io {
+        path: file.display().to_string(),
+        source,
     })
 }
 

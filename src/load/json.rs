@@ -53,6 +53,14 @@ pub fn load(text: &str, lang: Lang, max_depth: usize) -> Loaded {
             return loaded;
         }
     };
+    // jsonc-parser lets through what RFC 8259 forbids: raw control characters in strings and
+    // whitespace other than space, tab, CR and LF between tokens.
+    if let Some((at, message)) = beyond_rfc_8259(text, lang) {
+        loaded.diagnostics.push(
+            Diagnostic::new(rule::PARSE_ERROR, at, message).with_label(lang.pick("这里", "here")),
+        );
+        return loaded;
+    }
     let Some(ast) = ast else {
         loaded.diagnostics.push(Diagnostic::new(
             rule::PARSE_ERROR,
@@ -176,6 +184,51 @@ fn number(literal: &str) -> Value {
         .parse::<Number>()
         .map(Value::Number)
         .unwrap_or_else(|_| Value::String(literal.to_owned()))
+}
+
+/// The first character that strict JSON does not allow where it stands, with a message.
+fn beyond_rfc_8259(text: &str, lang: Lang) -> Option<(std::ops::Range<usize>, String)> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        let at = i..i + c.len_utf8();
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                c if (c as u32) < 0x20 => {
+                    let message = match lang {
+                        Lang::En => format!(
+                            "invalid JSON: the control character U+{:04X} must be escaped in a string",
+                            c as u32
+                        ),
+                        Lang::Zh => format!(
+                            "JSON 语法错误：字符串中的控制字符 U+{:04X} 必须转义",
+                            c as u32
+                        ),
+                    };
+                    return Some((at, message));
+                }
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if c.is_whitespace() && !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            let message = match lang {
+                Lang::En => format!(
+                    "invalid JSON: U+{:04X} is not JSON whitespace (only space, tab, CR and LF are)",
+                    c as u32
+                ),
+                Lang::Zh => format!(
+                    "JSON 语法错误：U+{:04X} 不是 JSON 的空白字符（只允许空格、制表符、回车和换行）",
+                    c as u32
+                ),
+            };
+            return Some((at, message));
+        }
+    }
+    None
 }
 
 fn lang_message(kind: &ParseErrorKind, lang: Lang) -> String {

@@ -237,7 +237,16 @@ impl Builder<'_> {
             self.set_key(raw.into_owned(), range);
             return Ok(());
         }
-        let value = match Scalar::parse_from_cow_and_metadata(raw.clone(), style, tag.as_ref()) {
+        // The non-specific tag `!` makes a plain scalar a string (YAML 1.2 §6.9.1).
+        let non_specific = tag
+            .as_ref()
+            .is_some_and(|t| t.handle.is_empty() && t.suffix == "!");
+        let parsed = if non_specific {
+            Some(Scalar::String(raw.clone()))
+        } else {
+            Scalar::parse_from_cow_and_metadata(raw.clone(), style, tag.as_ref())
+        };
+        let value = match parsed {
             Some(scalar) => scalar_value(scalar, &raw),
             None => {
                 let tag = tag.map(|t| t.to_string()).unwrap_or_default();

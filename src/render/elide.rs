@@ -160,6 +160,7 @@ impl Shown {
 }
 
 #[cfg(test)]
+#[allow(clippy::single_range_in_vec_init)] // one span per test: a list of one range is meant
 mod tests {
     use super::*;
 

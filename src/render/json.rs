@@ -28,6 +28,7 @@ struct JsonDiagnostic<'a> {
     span: JsonSpan,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related: Vec<JsonRelated<'a>>,
+    fingerprint: &'a str,
 }
 
 #[derive(Serialize)]
@@ -92,6 +93,7 @@ pub fn render(report: &RunReport) -> String {
                 pointer: d.pointer.as_deref(),
                 span: span(&file.source, &d.span),
                 related,
+                fingerprint: &d.fingerprint,
             });
         }
     }

@@ -2,8 +2,11 @@
 //! what was found.
 
 pub mod elide;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 pub mod short;
 
 use crate::diagnostic::{FileReport, Severity};

@@ -44,6 +44,13 @@ pub const SCHEMA_CONST: &str = "schema-const";
 /// Any other schema keyword failure.
 pub const SCHEMA_INVALID: &str = "schema-invalid";
 
+/// A suppression without a reason, with an unknown rule, or in the wrong place.
+pub const INVALID_IGNORE: &str = "invalid-ignore";
+/// A suppression that matches no finding.
+pub const UNUSED_IGNORE: &str = "unused-ignore";
+/// An `[[ignore]]` entry past its `until` date.
+pub const EXPIRED_IGNORE: &str = "expired-ignore";
+
 /// Two documents of one kind share an id.
 pub const DUPLICATE_ID: &str = "duplicate-id";
 /// A policy rule failed to evaluate.
@@ -74,4 +81,7 @@ pub const ALL: &[&str] = &[
     SCHEMA_INVALID,
     DUPLICATE_ID,
     RULE_ERROR,
+    INVALID_IGNORE,
+    UNUSED_IGNORE,
+    EXPIRED_IGNORE,
 ];
