@@ -59,15 +59,24 @@ struct Outcome {
     zh: String,
 }
 
+/// Two processes per case: English with the JSON report written to a file beside the human
+/// one on the terminal (`--format json --output`), then Chinese.
 fn run_case(cwd: &Path, args: &[String]) -> Outcome {
-    let (code, json, stderr) = check(cwd, args, &["--format", "json", "--lang", "en"]);
-    let (_, en, en_err) = check(cwd, args, &["--lang", "en"]);
+    let out = tempfile::tempdir().expect("tempdir");
+    let file = out.path().join("report.json");
+    let file_arg = file.to_str().expect("UTF-8 temp path");
+    let (code, en, stderr) = check(
+        cwd,
+        args,
+        &["--format", "json", "--output", file_arg, "--lang", "en"],
+    );
+    let json = std::fs::read_to_string(&file).unwrap_or_default();
     let (_, zh, zh_err) = check(cwd, args, &["--lang", "zh"]);
     Outcome {
         code,
         json,
+        en: en + &stderr,
         stderr,
-        en: en + &en_err,
         zh: zh + &zh_err,
     }
 }

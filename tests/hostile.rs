@@ -436,26 +436,31 @@ fn corpus(dir: &Path, n: usize) {
 fn output_is_byte_identical_with_one_thread_and_with_many() {
     let dir = tempfile::tempdir().unwrap();
     corpus(dir.path(), 2000);
+    // One run per thread count: JSON to a file, human on the terminal, SARIF to a file.
+    let reports = tempfile::tempdir().unwrap();
     let mut outputs = Vec::new();
     for threads in ["1", "7"] {
-        for format in ["json", "human"] {
-            let (code, out, err) = run_bounded(
-                vetlint(dir.path()).args(["check", "--threads", threads, "--format", format]),
-                Duration::from_secs(600),
-            );
-            assert_eq!(code, 1, "{err}");
-            outputs.push((threads, format, out, err));
-        }
-    }
-    let json: serde_json::Value = serde_json::from_str(&outputs[0].2).unwrap();
-    assert_eq!(json["summary"]["files"], 2000, "every file is checked");
-    for format in ["json", "human"] {
-        let same: Vec<_> = outputs.iter().filter(|o| o.1 == format).collect();
-        assert!(
-            same[0].2 == same[1].2 && same[0].3 == same[1].3,
-            "{format} output differs between --threads 1 and --threads 7"
+        let json = reports.path().join(format!("{threads}.json"));
+        let sarif = reports.path().join(format!("{threads}.sarif"));
+        let (code, human, err) = run_bounded(
+            vetlint(dir.path())
+                .args(["check", "--threads", threads, "--format", "json", "--output"])
+                .arg(&json)
+                .args(["--format", "sarif", "--output"])
+                .arg(&sarif),
+            Duration::from_secs(600),
         );
+        assert_eq!(code, 1, "{err}");
+        let json = std::fs::read_to_string(json).unwrap();
+        let sarif = std::fs::read_to_string(sarif).unwrap();
+        outputs.push((json, human, sarif, err));
     }
+    let json: serde_json::Value = serde_json::from_str(&outputs[0].0).unwrap();
+    assert_eq!(json["summary"]["files"], 2000, "every file is checked");
+    assert!(outputs[0].0 == outputs[1].0, "JSON differs between --threads 1 and 7");
+    assert!(outputs[0].1 == outputs[1].1, "human output differs between --threads 1 and 7");
+    assert!(outputs[0].2 == outputs[1].2, "SARIF differs between --threads 1 and 7");
+    assert!(outputs[0].3 == outputs[1].3, "stderr differs between --threads 1 and 7");
 }
 
 #[test]
