@@ -20,7 +20,7 @@ pub use value::Shared;
 pub struct Expression {
     /// The expression as written.
     pub source: String,
-    program: Program,
+    program: Arc<Program>,
 }
 
 impl std::fmt::Debug for Expression {
@@ -51,13 +51,35 @@ static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| {
     Arc::new(env)
 });
 
-/// Compiles `source`; a syntax error carries its position.
+/// Programs already compiled in this process, by source text: rule files repeat many
+/// expressions (every `{{ self.code }}` of the Chinese and English messages), and CEL's parser
+/// is the larger part of start-up.
+static COMPILED: LazyLock<Mutex<HashMap<String, Arc<Program>>>> = LazyLock::new(Default::default);
+
+/// Compiles `source` (once per process for each text); a syntax error carries its position.
 pub fn compile(source: &str) -> Result<Expression, ExprError> {
-    match ENV.compile(source) {
-        Ok(program) => Ok(Expression {
+    let key = source.trim();
+    let cached = COMPILED
+        .lock()
+        .ok()
+        .and_then(|cache| cache.get(key).cloned());
+    if let Some(program) = cached {
+        return Ok(Expression {
             source: source.to_owned(),
             program,
-        }),
+        });
+    }
+    match ENV.compile(source) {
+        Ok(program) => {
+            let program = Arc::new(program);
+            if let Ok(mut cache) = COMPILED.lock() {
+                cache.insert(key.to_owned(), program.clone());
+            }
+            Ok(Expression {
+                source: source.to_owned(),
+                program,
+            })
+        }
         Err(errors) => {
             let first = errors.errors.first();
             let (line, col) = first.map_or((1, 0), |e| (e.pos.0.max(1), e.pos.1.max(0)));
