@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, FileReport, SourceFile};
+use crate::diagnostic::{Diagnostic, FileReport, Fix, SourceFile};
 use crate::lang::Lang;
 use crate::load::{Document, SpanIndex};
 use crate::policy::cel::{Library, Runtime, Shared, value as cel_value};
@@ -398,6 +398,10 @@ pub fn failure_span(spans: &SpanIndex, text: &str, failure: &SchemaFailure) -> R
 
 fn to_diagnostic(failure: SchemaFailure, spans: &SpanIndex, text: &str) -> Diagnostic {
     let span = failure_span(spans, text, &failure);
+    let fix = failure.replacement.as_ref().map(|r| Fix {
+        span: span.clone(),
+        replacement: quoted_like(text.get(span.clone()).unwrap_or_default(), r),
+    });
     Diagnostic {
         rule: failure.rule.to_owned(),
         severity: crate::diagnostic::Severity::Error,
@@ -408,6 +412,18 @@ fn to_diagnostic(failure: SchemaFailure, spans: &SpanIndex, text: &str) -> Diagn
         span,
         related: Vec::new(),
         fingerprint: String::new(),
+        fix,
+    }
+}
+
+/// `replacement` written the way `original` is: in double or single quotes, or plain.
+fn quoted_like(original: &str, replacement: &str) -> String {
+    if original.starts_with('"') {
+        serde_json::to_string(replacement).unwrap_or_default()
+    } else if original.starts_with('\'') {
+        format!("'{}'", replacement.replace('\'', "''"))
+    } else {
+        replacement.to_owned()
     }
 }
 

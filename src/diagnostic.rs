@@ -111,6 +111,17 @@ pub struct Diagnostic {
     pub related: Vec<Related>,
     /// Stable identity (see [`crate::identity`]); empty until the check fills it in.
     pub fingerprint: String,
+    /// A mechanical fix, when vetlint knows one (editors offer it as a code action).
+    pub fix: Option<Fix>,
+}
+
+/// Replace a span of the file with new text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What to replace.
+    pub span: Range<usize>,
+    /// The text to put there.
+    pub replacement: String,
 }
 
 impl Diagnostic {
@@ -126,6 +137,7 @@ impl Diagnostic {
             span,
             related: Vec::new(),
             fingerprint: String::new(),
+            fix: None,
         }
     }
 

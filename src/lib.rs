@@ -16,6 +16,7 @@ pub mod identity;
 pub mod lang;
 pub mod limits;
 pub mod load;
+pub mod lsp;
 pub mod pointer;
 pub mod policy;
 pub mod position;

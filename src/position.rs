@@ -1,5 +1,6 @@
 //! Owns every conversion between byte offsets, 1-based line/column (Unicode characters) and
-//! UTF-16 positions, so no other module counts characters by itself.
+//! the 0-based positions of the Language Server Protocol (UTF-16 by default, UTF-8 or UTF-32
+//! when negotiated), so no other module counts characters by itself.
 
 /// A 1-based line and column pair, the column counting Unicode scalar values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -17,6 +18,27 @@ pub struct Utf16Pos {
     pub line: u32,
     /// 0-based column in UTF-16 code units.
     pub character: u32,
+}
+
+/// The unit a Language Server Protocol client counts columns in (`positionEncoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// Bytes of UTF-8.
+    Utf8,
+    /// UTF-16 code units (the protocol's default).
+    Utf16,
+    /// Unicode scalar values.
+    Utf32,
+}
+
+impl Encoding {
+    fn weight(self, c: char) -> usize {
+        match self {
+            Encoding::Utf8 => c.len_utf8(),
+            Encoding::Utf16 => c.len_utf16(),
+            Encoding::Utf32 => 1,
+        }
+    }
 }
 
 /// Line starts of one text; answers position questions in O(log lines + line length).
@@ -113,6 +135,37 @@ impl LineIndex {
         let start = self.line_start(pos.line as usize)?;
         let end = self.line_content_end(text, pos.line as usize);
         nth_boundary(&text[start..end], pos.character as usize, char::len_utf16).map(|o| start + o)
+    }
+
+    /// 0-based line and column of a byte offset, the column counted in `encoding`.
+    pub fn position(&self, text: &str, offset: usize, encoding: Encoding) -> Utf16Pos {
+        let offset = Self::clamp(text, offset);
+        let line = self.line_of(offset);
+        let start = self.starts[line];
+        let column: usize = text[start..offset]
+            .chars()
+            .map(|c| encoding.weight(c))
+            .sum();
+        Utf16Pos {
+            line: to_u32(line),
+            character: to_u32(column),
+        }
+    }
+
+    /// Byte offset of a 0-based line and column counted in `encoding`; `None` when out of
+    /// range or inside a character.
+    pub fn offset_of_position(
+        &self,
+        text: &str,
+        pos: Utf16Pos,
+        encoding: Encoding,
+    ) -> Option<usize> {
+        let start = self.line_start(pos.line as usize)?;
+        let end = self.line_content_end(text, pos.line as usize);
+        nth_boundary(&text[start..end], pos.character as usize, |c| {
+            encoding.weight(c)
+        })
+        .map(|o| start + o)
     }
 
     /// Byte offset of the end of a line's content, before its terminator.
@@ -212,5 +265,38 @@ mod tests {
     fn char_table_maps_character_indices() {
         let table = char_to_byte_table("中a𠀀");
         assert_eq!(table, vec![0, 3, 4, 8]);
+    }
+}
+
+#[cfg(test)]
+mod encoding_tests {
+    use super::*;
+
+    #[test]
+    fn positions_in_every_encoding_round_trip() {
+        let text = "名称: 😀x\nb\r\nc";
+        let index = LineIndex::new(text);
+        let x = text.find('x').unwrap();
+        for (encoding, column) in [
+            (Encoding::Utf8, 12),
+            (Encoding::Utf16, 6),
+            (Encoding::Utf32, 5),
+        ] {
+            let pos = index.position(text, x, encoding);
+            assert_eq!((pos.line, pos.character), (0, column), "{encoding:?}");
+            assert_eq!(index.offset_of_position(text, pos, encoding), Some(x));
+        }
+        let c = text.find('c').unwrap();
+        let pos = index.position(text, c, Encoding::Utf16);
+        assert_eq!((pos.line, pos.character), (2, 0));
+        // Inside the emoji (UTF-16 surrogate pair) is no position.
+        let inside = Utf16Pos {
+            line: 0,
+            character: 5,
+        };
+        assert_eq!(
+            index.offset_of_position(text, inside, Encoding::Utf16),
+            None
+        );
     }
 }

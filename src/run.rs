@@ -1,9 +1,11 @@
-//! One check run: read the inputs, load them in parallel, index the workspace (with the
-//! configuration's standards and registries), check every document in parallel, sort.
+//! One check run: read the inputs, load them in parallel ([`gather`]), index the workspace
+//! (with the configuration's standards and registries), check every document in parallel,
+//! apply `[[ignore]]`, sort ([`finish`]). The language server gathers its own documents (open
+//! buffers win over files) and shares [`finish`].
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -35,8 +37,27 @@ pub struct Request {
 /// Warnings about the run itself (printed on stderr, never fail it).
 pub type Warnings = Vec<String>;
 
+/// A loaded document of a run.
+#[derive(Debug)]
+pub struct Entry {
+    /// The document.
+    pub doc: Document,
+    /// Named explicitly or found by walking.
+    pub origin: Origin,
+    /// Where it is (joined to the working directory); `None` for stdin.
+    pub path: Option<PathBuf>,
+    /// Whether its findings are reported (otherwise it only completes the workspace).
+    pub reported: bool,
+}
+
 /// Runs a check in `cwd`; the thread pool is the caller's.
 pub fn check(engine: &Engine, request: &Request, cwd: &Path) -> (RunReport, Warnings) {
+    let (entries, warnings) = gather(engine, request, cwd);
+    finish(engine, entries, cwd, warnings)
+}
+
+/// Discovers and reads the documents of a request, in parallel.
+pub fn gather(engine: &Engine, request: &Request, cwd: &Path) -> (Vec<Entry>, Warnings) {
     let lang = engine.lang;
     let limits = &engine.config.limits;
     let mut warnings = Warnings::new();
@@ -52,26 +73,30 @@ pub fn check(engine: &Engine, request: &Request, cwd: &Path) -> (RunReport, Warn
         });
     }
     warnings.extend(discovery.warnings.iter().cloned());
-    let mut docs: Vec<(Document, Origin)> = discovery
+    // With `only`, the other files are read for the workspace but not reported.
+    let mut entries: Vec<Entry> = discovery
         .inputs
         .par_iter()
-        .map(|input| (read(input, limits, lang), input.origin))
-        .collect();
-    // With `only`, the other files are read for the workspace but not reported.
-    let mut reported: Vec<bool> = discovery
-        .inputs
-        .iter()
         .map(|input| {
-            request
-                .only
-                .as_ref()
-                .is_none_or(|only| only.contains(&discover::normalize(&cwd.join(&input.path))))
+            let path = discover::normalize(&cwd.join(&input.path));
+            Entry {
+                doc: read(input, limits, lang),
+                origin: input.origin,
+                reported: request
+                    .only
+                    .as_ref()
+                    .is_none_or(|only| only.contains(&path)),
+                path: Some(path),
+            }
         })
         .collect();
     for folder in &discovery.unreadable {
-        let doc = io_error_document(folder.display.clone(), &folder.error, lang, true);
-        docs.push((doc, Origin::Explicit));
-        reported.push(request.only.is_none());
+        entries.push(Entry {
+            doc: io_error_document(folder.display.clone(), &folder.error, lang, true),
+            origin: Origin::Explicit,
+            path: None,
+            reported: request.only.is_none(),
+        });
     }
     if let Some(name) = &request.stdin {
         let format = Format::from_path(Path::new(name));
@@ -81,34 +106,48 @@ pub fn check(engine: &Engine, request: &Request, cwd: &Path) -> (RunReport, Warn
             Ok(_) => load::load_with(name.clone(), &bytes, format, lang, limits),
             Err(e) => io_error_document(name.clone(), &e, lang, false),
         };
-        docs.push((doc, Origin::Explicit));
-        reported.push(true);
+        entries.push(Entry {
+            doc,
+            origin: Origin::Explicit,
+            path: Some(discover::normalize(&cwd.join(name))),
+            reported: true,
+        });
     }
+    (entries, warnings)
+}
+
+/// Indexes the workspace (the entries, then the configuration's standards and registries),
+/// checks the reported entries in parallel, applies `[[ignore]]`, and sorts.
+pub fn finish(
+    engine: &Engine,
+    entries: Vec<Entry>,
+    cwd: &Path,
+    mut warnings: Warnings,
+) -> (RunReport, Warnings) {
+    let lang = engine.lang;
     let mut workspace = Workspace::default();
-    for (doc, _) in &docs {
-        workspace.add(doc);
+    for entry in &entries {
+        workspace.add(&entry.doc);
     }
     for doc in context_documents(engine, cwd, &mut warnings) {
         workspace.add(&doc);
     }
     let run = engine.prepare(workspace);
-    let mut files: Vec<FileReport> = docs
-        .into_par_iter()
-        .zip(reported)
-        .filter(|(_, reported)| *reported)
-        .filter_map(|((doc, origin), _)| engine.check(doc, origin, &run))
-        .collect();
-    let places: HashMap<&str, &Path> = discovery
-        .inputs
+    let places: HashMap<String, PathBuf> = entries
         .iter()
-        .map(|i| (i.display.as_str(), i.path.as_path()))
+        .filter_map(|e| Some((e.doc.source.path.clone(), e.path.clone()?)))
+        .collect();
+    let mut files: Vec<FileReport> = entries
+        .into_par_iter()
+        .filter(|entry| entry.reported)
+        .filter_map(|entry| engine.check(entry.doc, entry.origin, &run))
         .collect();
     let root = discover::normalize(&engine.config.root);
     let relative = |file: &FileReport| {
         let path = places
             .get(file.source.path.as_str())
-            .map_or_else(|| cwd.join(&file.source.path), |p| p.to_path_buf());
-        let path = discover::normalize(&path);
+            .cloned()
+            .unwrap_or_else(|| discover::normalize(&cwd.join(&file.source.path)));
         path.strip_prefix(&root).ok().map(Path::to_path_buf)
     };
     let today = Date::today();

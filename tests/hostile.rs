@@ -444,7 +444,14 @@ fn output_is_byte_identical_with_one_thread_and_with_many() {
         let sarif = reports.path().join(format!("{threads}.sarif"));
         let (code, human, err) = run_bounded(
             vetlint(dir.path())
-                .args(["check", "--threads", threads, "--format", "json", "--output"])
+                .args([
+                    "check",
+                    "--threads",
+                    threads,
+                    "--format",
+                    "json",
+                    "--output",
+                ])
                 .arg(&json)
                 .args(["--format", "sarif", "--output"])
                 .arg(&sarif),
@@ -457,10 +464,22 @@ fn output_is_byte_identical_with_one_thread_and_with_many() {
     }
     let json: serde_json::Value = serde_json::from_str(&outputs[0].0).unwrap();
     assert_eq!(json["summary"]["files"], 2000, "every file is checked");
-    assert!(outputs[0].0 == outputs[1].0, "JSON differs between --threads 1 and 7");
-    assert!(outputs[0].1 == outputs[1].1, "human output differs between --threads 1 and 7");
-    assert!(outputs[0].2 == outputs[1].2, "SARIF differs between --threads 1 and 7");
-    assert!(outputs[0].3 == outputs[1].3, "stderr differs between --threads 1 and 7");
+    assert!(
+        outputs[0].0 == outputs[1].0,
+        "JSON differs between --threads 1 and 7"
+    );
+    assert!(
+        outputs[0].1 == outputs[1].1,
+        "human output differs between --threads 1 and 7"
+    );
+    assert!(
+        outputs[0].2 == outputs[1].2,
+        "SARIF differs between --threads 1 and 7"
+    );
+    assert!(
+        outputs[0].3 == outputs[1].3,
+        "stderr differs between --threads 1 and 7"
+    );
 }
 
 #[test]

@@ -32,6 +32,8 @@ pub enum Command {
         /// Rule name, e.g. `schema-required`.
         rule: String,
     },
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp,
     /// Print the published JSON Schema of a document kind.
     Schema {
         /// Document kind, e.g. `plan`.

@@ -3,7 +3,7 @@
 
 pub mod args;
 mod git;
-mod info;
+pub mod info;
 pub mod output;
 
 use std::io::{IsTerminal, Write};
@@ -91,6 +91,7 @@ impl Positions {
 fn run(cli: Cli, lang: Lang, positions: &Positions) -> Result<u8, Error> {
     let command = match cli.command {
         Command::Check(args) => return check(args, lang, positions),
+        Command::Lsp => return Ok(crate::lsp::serve(lang)),
         other => other,
     };
     // `rules` and `explain` include the rule folders of the nearest vetlint.toml.
@@ -131,6 +132,7 @@ fn run(cli: Cli, lang: Lang, positions: &Positions) -> Result<u8, Error> {
             }
         },
         Command::Check(args) => check(args, lang, positions),
+        Command::Lsp => Ok(crate::lsp::serve(lang)),
     }
 }
 

@@ -37,6 +37,8 @@ pub struct SchemaFailure {
     pub label: Option<String>,
     /// How to fix it.
     pub help: Option<String>,
+    /// The likely intended text for the target (a key or a string value), when there is one.
+    pub replacement: Option<String>,
 }
 
 pub(super) fn failures(
@@ -84,6 +86,7 @@ impl Context<'_> {
             message,
             label: None,
             help: None,
+            replacement: None,
         }
     }
 
@@ -184,6 +187,7 @@ impl Context<'_> {
                             Lang::En => format!("allowed fields here: {list}"),
                             Lang::Zh => format!("此处允许的字段：{list}"),
                         }),
+                        replacement: guess.map(str::to_owned),
                     });
                 }
                 return;
@@ -244,6 +248,9 @@ impl Context<'_> {
                     Lang::En => format!("did you mean `{g}`?"),
                     Lang::Zh => format!("是否想写 `{g}`？"),
                 });
+                if instance.is_string() {
+                    f.replacement = guess.map(str::to_owned);
+                }
                 f
             }
             K::Pattern { pattern } => {
