@@ -301,48 +301,42 @@ pub fn apply_config(
     }
     let mut out = Vec::new();
     for entry in ignores {
-        let pointer = format!("/ignore/{}", entry.index);
-        if let Some(until) = entry.until.filter(|_| !entry.active(today)) {
-            let message = match lang {
-                Lang::En => format!(
-                    "the [[ignore]] of `{}` for `{}` expired on {until}; what it hid is reported again",
-                    entry.rule, entry.path
-                ),
-                Lang::Zh => format!(
-                    "对 `{}` 中 `{}` 的 [[ignore]] 已于 {until} 到期，被它隐藏的问题重新报告",
-                    entry.path, entry.rule
-                ),
-            };
-            out.push(
-                Diagnostic::new(names::EXPIRED_IGNORE, entry.span.clone(), message)
-                    .with_pointer(pointer)
-                    .with_label(lang.pick("已到期", "expired"))
-                    .with_help(lang.pick(
-                        "修正被隐藏的问题后删除这一项；确需延期时更新 until 并说明理由",
-                        "fix what it hid and remove the entry; to extend it, update `until` and the reason",
-                    )),
-            );
+        let (en, zh) = (
+            format!("the [[ignore]] of `{}` for `{}`", entry.rule, entry.path),
+            format!("对 `{}` 中 `{}` 的 [[ignore]]", entry.path, entry.rule),
+        );
+        let finding = if let Some(until) = entry.until.filter(|_| !entry.active(today)) {
+            Diagnostic::new(
+                names::EXPIRED_IGNORE,
+                entry.span.clone(),
+                match lang {
+                    Lang::En => format!("{en} expired on {until}; what it hid is reported again"),
+                    Lang::Zh => format!("{zh}已于 {until} 到期，被它隐藏的问题重新报告"),
+                },
+            )
+            .with_label(lang.pick("已到期", "expired"))
+            .with_help(lang.pick(
+                "修正被隐藏的问题后删除这一项；确需延期时更新 until 并说明理由",
+                "fix what it hid and remove the entry; to extend it, update `until` and the reason",
+            ))
         } else if in_scope[entry.index] && used[entry.index] == 0 {
-            let message = match lang {
-                Lang::En => format!(
-                    "the [[ignore]] of `{}` for `{}` matches no finding",
-                    entry.rule, entry.path
-                ),
-                Lang::Zh => format!(
-                    "对 `{}` 中 `{}` 的 [[ignore]] 没有匹配到任何问题",
-                    entry.path, entry.rule
-                ),
-            };
-            out.push(
-                Diagnostic::new(names::UNUSED_IGNORE, entry.span.clone(), message)
-                    .with_pointer(pointer)
-                    .with_label(lang.pick("未用到的忽略", "nothing to suppress"))
-                    .with_help(lang.pick(
-                        "问题已经修复，或者 rule、pointer 写得不对：删除或修正这一项",
-                        "the findings are fixed, or `rule` or `pointer` is wrong: remove or correct the entry",
-                    )),
-            );
-        }
+            Diagnostic::new(
+                names::UNUSED_IGNORE,
+                entry.span.clone(),
+                match lang {
+                    Lang::En => format!("{en} matches no finding"),
+                    Lang::Zh => format!("{zh}没有匹配到任何问题"),
+                },
+            )
+            .with_label(lang.pick("未用到的忽略", "nothing to suppress"))
+            .with_help(lang.pick(
+                "问题已经修复，或者 rule、pointer 写得不对：删除或修正这一项",
+                "the findings are fixed, or `rule` or `pointer` is wrong: remove or correct the entry",
+            ))
+        } else {
+            continue;
+        };
+        out.push(finding.with_pointer(format!("/ignore/{}", entry.index)));
     }
     out
 }

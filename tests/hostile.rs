@@ -565,3 +565,20 @@ fn no_http_client_is_in_the_build() {
         );
     }
 }
+
+/// Regression found by fuzzing (`fuzz/regressions/check-miette-wide-column`): a line of 16,384
+/// tabs made miette pad a label past Rust's formatting width limit and panic. Long lines are
+/// now cut around the label.
+#[test]
+fn a_finding_after_thousands_of_tabs_renders() {
+    let dir = open_tempdir();
+    let text = format!("[{}x", "\t".repeat(16_384));
+    write(dir.path(), "wide.json", text.as_bytes());
+    let (code, out, err) = run_bounded(
+        vetlint(dir.path()).args(["check", "wide.json", "--color", "never"]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.contains("parse-error") && out.len() < 4_000, "{out}");
+}

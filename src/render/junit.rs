@@ -44,16 +44,7 @@ pub fn render(report: &RunReport) -> String {
             "    <testcase name=\"{path}\" classname=\"vetlint\" file=\"{path}\">"
         );
         for d in &file.diagnostics {
-            let at = file.source.line_col(d.span.start);
-            let mut body = format!(
-                "{}:{}:{}: {}[{}]: {}",
-                file.source.path,
-                at.line,
-                at.column,
-                d.severity.as_str(),
-                d.rule,
-                d.message
-            );
+            let mut body = super::short::line(&file.source, d);
             if let Some(help) = &d.help {
                 body.push_str("\nhelp: ");
                 body.push_str(help);
