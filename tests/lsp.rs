@@ -516,6 +516,20 @@ fn garbage_unknown_methods_and_a_bad_configuration_do_not_stop_the_server() {
 }
 
 #[test]
+fn other_yaml_files_get_no_findings() {
+    let (_dir, root) = workspace();
+    let workflow = root.join(".github/workflows/ci.yml");
+    std::fs::create_dir_all(workflow.parent().unwrap()).unwrap();
+    std::fs::write(&workflow, "on: push\njobs: {}\n").unwrap();
+    let mut client = Client::start(&root);
+    client.initialize(&root, &[]);
+    let uri = client.open(&workflow);
+    let list = client.diagnostics(&uri, |_| true);
+    assert!(list.is_empty(), "{list:#?}");
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
 fn exit_without_shutdown_is_exit_code_1() {
     let (_dir, root) = workspace();
     let mut client = Client::start(&root);

@@ -296,8 +296,9 @@ impl<'o, W: Write> Server<'o, W> {
                 path: Some(path),
             });
         }
-        // Open documents the walk does not reach (outside the root, or excluded): checked
-        // as if named on the command line.
+        // Open documents the walk does not reach (outside the root, hidden or excluded):
+        // checked like walked files, so that an editor's other YAML and JSON files (a CI
+        // workflow, say) get no `unknown-kind`.
         for (path, open) in &self.open {
             if seen.contains(path) || Format::from_path(path).is_none() {
                 continue;
@@ -305,7 +306,7 @@ impl<'o, W: Write> Server<'o, W> {
             let display = discover::display_path(path, &self.root);
             entries.push(Entry {
                 doc: self.load(display, path, &open.text, engine),
-                origin: Origin::Explicit,
+                origin: Origin::Walked,
                 reported: true,
                 path: Some(path.clone()),
             });
