@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::config::Config;
@@ -101,7 +102,20 @@ impl Engine {
     /// Prepares a run over `workspace`.
     pub fn prepare(&self, workspace: Workspace) -> Run {
         let library = Arc::new(Library::new(&workspace));
-        let needs_tables = self.rules.policies().any(|p| p.uses("tables"));
+        // Compile, in parallel, the deferred policies of the kinds this run checks.
+        let kinds: Vec<&str> = workspace.kinds().collect();
+        let wanted: Vec<_> = self
+            .rules
+            .policies()
+            .filter(|p| kinds.contains(&p.kind.as_str()))
+            .collect();
+        wanted.par_iter().for_each(|p| {
+            p.get();
+        });
+        let needs_tables = self
+            .rules
+            .policies()
+            .any(|p| p.reads_tables && p.get().is_some_and(|r| r.uses("tables")));
         let globals = if needs_tables {
             let tables = self
                 .tables
@@ -259,7 +273,8 @@ impl Engine {
         };
         let mut out = Vec::new();
         for policy in applicable {
-            let Some(params) = self.params.get(&policy.meta.name) else {
+            let (Some(params), Some(policy)) = (self.params.get(&policy.meta.name), policy.get())
+            else {
                 continue;
             };
             out.extend(eval::run(policy, params, &subject, &scope));

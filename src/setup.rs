@@ -86,6 +86,7 @@ fn rule_folder(
         files.iter().map(|(p, b)| (p.clone(), b.as_slice())),
         schemas,
         lang,
+        crate::rules::Trust::User,
     )
     .map_err(FolderError::Rules)
 }

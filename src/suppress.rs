@@ -311,7 +311,7 @@ pub fn apply_config(
                 entry.span.clone(),
                 match lang {
                     Lang::En => format!("{en} expired on {until}; what it hid is reported again"),
-                    Lang::Zh => format!("{zh}已于 {until} 到期，被它隐藏的问题重新报告"),
+                    Lang::Zh => format!("{zh} 已于 {until} 到期，被它隐藏的问题重新报告"),
                 },
             )
             .with_label(lang.pick("已到期", "expired"))
@@ -325,7 +325,7 @@ pub fn apply_config(
                 entry.span.clone(),
                 match lang {
                     Lang::En => format!("{en} matches no finding"),
-                    Lang::Zh => format!("{zh}没有匹配到任何问题"),
+                    Lang::Zh => format!("{zh} 没有匹配到任何问题"),
                 },
             )
             .with_label(lang.pick("未用到的忽略", "nothing to suppress"))

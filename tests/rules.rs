@@ -8,7 +8,7 @@ use vetlint::check::{Engine, Origin};
 use vetlint::config::Config;
 use vetlint::lang::Lang;
 use vetlint::load;
-use vetlint::rules::names;
+use vetlint::rules::{RuleSet, Trust, names};
 use vetlint::workspace::Workspace;
 
 /// Rules whose trigger is not a document (a missing file, a bad configuration, bytes that a
@@ -24,6 +24,27 @@ const NO_DOCUMENT_EXAMPLES: &[&str] = &[
 
 fn engine(lang: Lang) -> Engine {
     Engine::bundled(Config::default_at(common::root()), lang).expect("bundled rules load")
+}
+
+/// Bundled rules skip validation and compile lazily, in the run's language, at run time:
+/// here every one of them is validated and compiled in both languages, as a user's would be.
+#[test]
+fn every_bundled_rule_file_validates_and_compiles_in_both_languages() {
+    let schemas = vetlint::schema::Schemas::bundled().unwrap();
+    // Every schema compiles (bundled validators compile on first use at run time).
+    let texts = schemas.files().map(|f| (f.file.clone(), f.text.clone()));
+    vetlint::schema::Schemas::from_texts(texts).expect("every bundled schema compiles");
+    for lang in [Lang::En, Lang::Zh] {
+        let set = RuleSet::from_files(RuleSet::bundled_files(), &schemas, lang, Trust::User)
+            .unwrap_or_else(|e| panic!("{e:#?}"));
+        assert!(set.policies().all(|p| p.get().is_some()));
+        let lazy = RuleSet::bundled(&schemas, lang).unwrap();
+        assert_eq!(lazy.len(), set.len());
+        assert!(
+            lazy.policies().all(|p| p.get().is_some()),
+            "lazy compilation works"
+        );
+    }
 }
 
 #[test]

@@ -105,6 +105,8 @@ impl PolicyRule {
 struct Compiler<'d> {
     doc: &'d Document,
     lang: Lang,
+    /// Compile the templates of this language only (the other stays empty).
+    only: Option<Lang>,
     errors: Vec<Diagnostic>,
 }
 
@@ -182,22 +184,35 @@ impl Compiler<'_> {
         text: &crate::lang::Text,
         known: &BTreeSet<&str>,
     ) -> Option<[Template; 2]> {
-        let zh = self.template(&pointer::push(pointer, "zh"), &text.zh, known);
-        let en = self.template(&pointer::push(pointer, "en"), &text.en, known);
+        let only = self.only;
+        let skip = |lang: Lang| only.is_some_and(|only| only != lang);
+        let zh = if skip(Lang::Zh) {
+            Template::parse("").ok()
+        } else {
+            self.template(&pointer::push(pointer, "zh"), &text.zh, known)
+        };
+        let en = if skip(Lang::En) {
+            Template::parse("").ok()
+        } else {
+            self.template(&pointer::push(pointer, "en"), &text.en, known)
+        };
         Some([zh?, en?])
     }
 }
 
-/// Compiles a policy rule; `doc` is its rule file, `kinds` the document kinds.
+/// Compiles a policy rule; `doc` is its rule file, `kinds` the document kinds. With `only`,
+/// the message templates of that language alone are compiled (a run speaks one language).
 pub fn compile(
     meta: Arc<RuleMeta>,
     doc: &Document,
     kinds: &[&str],
     lang: Lang,
+    only: Option<Lang>,
 ) -> Result<PolicyRule, Vec<Diagnostic>> {
     let mut c = Compiler {
         doc,
         lang,
+        only,
         errors: Vec::new(),
     };
     let kind = meta.kind.clone().unwrap_or_default();

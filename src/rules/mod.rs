@@ -200,20 +200,64 @@ pub struct RelatedMeta {
     pub message: Text,
 }
 
-/// Every known rule, by name, and the compiled policy rules among them.
+/// How far a rule file is trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// Bundled in the binary (and checked by its tests): policies compile on first use, in
+    /// the run's language only, so a run pays only for the kinds it checks.
+    Bundled,
+    /// A school's or province's file: validated against the rule schema and compiled at
+    /// once, in both languages, so every mistake is a `config-error` before the run.
+    User,
+}
+
+/// A policy rule, compiled now or on first use.
+#[derive(Debug)]
+pub struct Policy {
+    /// Its metadata.
+    pub meta: Arc<RuleMeta>,
+    /// The document kind it applies to.
+    pub kind: String,
+    /// Whether its expressions may read `tables` (a conservative reading of its file).
+    pub reads_tables: bool,
+    compiled: std::sync::OnceLock<Option<PolicyRule>>,
+    /// What a deferred compilation needs: the rule file, the kinds, the language.
+    deferred: Option<(load::Document, Vec<String>, Lang)>,
+}
+
+impl Policy {
+    /// The compiled rule (compiling it now if it was deferred); `None` only if a bundled rule
+    /// fails to compile, which the tests rule out.
+    pub fn get(&self) -> Option<&PolicyRule> {
+        self.compiled
+            .get_or_init(|| {
+                let (doc, kinds, lang) = self.deferred.as_ref()?;
+                let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+                crate::policy::rule::compile(self.meta.clone(), doc, &kinds, *lang, Some(*lang))
+                    .ok()
+            })
+            .as_ref()
+    }
+}
+
+/// Every known rule, by name, and the policy rules among them.
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     rules: BTreeMap<String, Arc<RuleMeta>>,
-    policies: BTreeMap<String, Arc<PolicyRule>>,
+    policies: BTreeMap<String, Arc<Policy>>,
 }
 
 impl RuleSet {
     /// The rule files compiled into the binary.
     pub fn bundled(schemas: &Schemas, lang: Lang) -> Result<Self, Vec<FileReport>> {
-        let files = RULE_DIR
+        Self::from_files(Self::bundled_files(), schemas, lang, Trust::Bundled)
+    }
+
+    /// The rule files compiled into the binary, as (display path, bytes).
+    pub fn bundled_files() -> impl Iterator<Item = (String, &'static [u8])> {
+        RULE_DIR
             .files()
-            .map(|f| (format!("rules/{}", f.path().display()), f.contents()));
-        Self::from_files(files, schemas, lang)
+            .map(|f| (format!("rules/{}", f.path().display()), f.contents()))
     }
 
     /// Loads rule files given as (display path, bytes). Errors carry spans in the files.
@@ -221,6 +265,7 @@ impl RuleSet {
         files: impl IntoIterator<Item = (String, &'b [u8])>,
         schemas: &Schemas,
         lang: Lang,
+        trust: Trust,
     ) -> Result<Self, Vec<FileReport>> {
         let mut set = Self::default();
         let mut errors = Vec::new();
@@ -228,7 +273,7 @@ impl RuleSet {
             let Some(format) = Format::from_path(Path::new(&path)) else {
                 continue;
             };
-            match load_rule(path, bytes, format, schemas, lang) {
+            match load_rule(path, bytes, format, schemas, lang, trust) {
                 Ok((rule, policy)) => {
                     if let Some(policy) = policy {
                         set.policies.insert(rule.name.clone(), Arc::new(policy));
@@ -275,8 +320,8 @@ impl RuleSet {
         }
     }
 
-    /// The compiled policy rules, sorted by name.
-    pub fn policies(&self) -> impl Iterator<Item = &Arc<PolicyRule>> {
+    /// The policy rules, sorted by name.
+    pub fn policies(&self) -> impl Iterator<Item = &Arc<Policy>> {
         self.policies.values()
     }
 
@@ -307,7 +352,8 @@ fn load_rule(
     format: Format,
     schemas: &Schemas,
     lang: Lang,
-) -> Result<(Arc<RuleMeta>, Option<PolicyRule>), FileReport> {
+    trust: Trust,
+) -> Result<(Arc<RuleMeta>, Option<Policy>), FileReport> {
     let stem = Path::new(&path)
         .file_name()
         .and_then(|n| n.to_str())
@@ -329,7 +375,11 @@ fn load_rule(
     let Some(value) = doc.value.clone() else {
         return Err(fail(doc.source.clone(), diagnostics));
     };
-    for failure in schemas.validate_rule(&value, lang) {
+    let failures = match trust {
+        Trust::User => schemas.validate_rule(&value, lang),
+        Trust::Bundled => Vec::new(),
+    };
+    for failure in failures {
         let span = crate::check::failure_span(&doc.spans, &doc.source.text, &failure);
         let mut d = Diagnostic::new(names::CONFIG_ERROR, span, failure.message)
             .with_pointer(failure.pointer);
@@ -369,9 +419,31 @@ fn load_rule(
     if !rule.is_policy() {
         return Ok((rule, None));
     }
+    let kind = rule.kind.clone().unwrap_or_default();
+    let reads_tables = doc.source.text.contains("tables");
+    if trust == Trust::Bundled {
+        let kinds = schemas.kinds().map(str::to_owned).collect();
+        let policy = Policy {
+            meta: rule.clone(),
+            kind,
+            reads_tables,
+            compiled: std::sync::OnceLock::new(),
+            deferred: Some((doc, kinds, lang)),
+        };
+        return Ok((rule, Some(policy)));
+    }
     let kinds: Vec<&str> = schemas.kinds().collect();
-    match crate::policy::rule::compile(rule.clone(), &doc, &kinds, lang) {
-        Ok(policy) => Ok((rule, Some(policy))),
+    match crate::policy::rule::compile(rule.clone(), &doc, &kinds, lang, None) {
+        Ok(compiled) => {
+            let policy = Policy {
+                meta: rule.clone(),
+                kind,
+                reads_tables,
+                compiled: std::sync::OnceLock::from(Some(compiled)),
+                deferred: None,
+            };
+            Ok((rule, Some(policy)))
+        }
         Err(diagnostics) => Err(fail(doc.source.clone(), diagnostics)),
     }
 }

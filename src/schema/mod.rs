@@ -56,12 +56,17 @@ pub struct SchemaFile {
     pub value: Value,
 }
 
-/// Every bundled schema, and a validator per document kind.
+/// A validator compiled on first use.
+type LazyValidator = std::sync::OnceLock<Result<Validator, String>>;
+
+/// Every bundled schema, and a validator per document kind (compiled when first needed, so a
+/// run pays only for the kinds it checks).
 pub struct Schemas {
     files: BTreeMap<String, SchemaFile>,
     by_id: BTreeMap<String, String>,
-    kinds: BTreeMap<String, (String, Validator)>,
-    rule: Validator,
+    registry: Registry<'static>,
+    kinds: BTreeMap<String, (String, LazyValidator)>,
+    rule: LazyValidator,
 }
 
 impl std::fmt::Debug for Schemas {
@@ -85,13 +90,35 @@ impl Schemas {
             file.ends_with(".schema.json")
                 .then_some((file, Cow::Borrowed(text)))
         });
-        Self::from_texts(files)
+        Self::load(files)
     }
 
     /// Loads and compiles schema files given as (file name, text); one of them must be the
     /// rule meta-schema. Compilation is offline: a `$ref` to anything but these files (an
     /// `https://` address included) is a [`SchemaError::Compile`], never a download.
     pub fn from_texts(
+        texts: impl IntoIterator<Item = (String, Cow<'static, str>)>,
+    ) -> Result<Self, SchemaError> {
+        let schemas = Self::load(texts)?;
+        let rule = RULE_SCHEMA.to_owned();
+        let all = schemas
+            .kinds
+            .values()
+            .map(|(file, cell)| (file, cell))
+            .chain([(&rule, &schemas.rule)]);
+        for (file, cell) in all {
+            if let Err(message) = schemas.validator(file, cell) {
+                return Err(SchemaError::Compile {
+                    file: file.clone(),
+                    message: message.clone(),
+                });
+            }
+        }
+        Ok(schemas)
+    }
+
+    /// Parses and indexes schema files; validators compile on first use.
+    fn load(
         texts: impl IntoIterator<Item = (String, Cow<'static, str>)>,
     ) -> Result<Self, SchemaError> {
         let mut files = BTreeMap::new();
@@ -121,15 +148,6 @@ impl Schemas {
             )
             .and_then(|builder| builder.prepare())
             .map_err(|e| compile_error("(registry)", e.to_string()))?;
-        let compile = |file: &SchemaFile| {
-            jsonschema::options()
-                .with_draft(Draft::Draft202012)
-                .with_registry(&registry)
-                .offline()
-                .should_validate_formats(true)
-                .build(&file.value)
-                .map_err(|e| compile_error(&file.file, e.to_string()))
-        };
         let mut kinds = BTreeMap::new();
         for file in files.values() {
             if let Some(kind) = file
@@ -137,18 +155,34 @@ impl Schemas {
                 .pointer("/properties/kind/const")
                 .and_then(Value::as_str)
             {
-                kinds.insert(kind.to_owned(), (file.file.clone(), compile(file)?));
+                kinds.insert(kind.to_owned(), (file.file.clone(), LazyValidator::new()));
             }
         }
-        let rule_file = files.get(RULE_SCHEMA).ok_or_else(|| SchemaError::NoId {
-            file: RULE_SCHEMA.to_owned(),
-        })?;
-        let rule = compile(rule_file)?;
+        if !files.contains_key(RULE_SCHEMA) {
+            return Err(SchemaError::NoId {
+                file: RULE_SCHEMA.to_owned(),
+            });
+        }
         Ok(Self {
             files,
             by_id,
+            registry,
             kinds,
-            rule,
+            rule: LazyValidator::new(),
+        })
+    }
+
+    /// The validator of a schema file, compiled offline against the registry on first use.
+    fn validator<'a>(&self, file: &str, cell: &'a LazyValidator) -> &'a Result<Validator, String> {
+        cell.get_or_init(|| {
+            let schema = self.files.get(file).ok_or("no such schema file")?;
+            jsonschema::options()
+                .with_draft(Draft::Draft202012)
+                .with_registry(&self.registry)
+                .offline()
+                .should_validate_formats(true)
+                .build(&schema.value)
+                .map_err(|e| e.to_string())
         })
     }
 
@@ -180,15 +214,19 @@ impl Schemas {
 
     /// Validates a document of `kind`; `None` when the kind is unknown.
     pub fn validate(&self, kind: &str, value: &Value, lang: Lang) -> Option<Vec<SchemaFailure>> {
-        let (file, validator) = self.kinds.get(kind)?;
+        let (file, cell) = self.kinds.get(kind)?;
+        let validator = self.validator(file, cell).as_ref().ok()?;
         let root = &self.files.get(file)?.value;
         Some(report::failures(self, root, validator, value, lang))
     }
 
     /// Validates a rule file against the rule meta-schema.
     pub fn validate_rule(&self, value: &Value, lang: Lang) -> Vec<SchemaFailure> {
+        let Ok(validator) = self.validator(RULE_SCHEMA, &self.rule) else {
+            return Vec::new();
+        };
         let root = &self.files[RULE_SCHEMA].value;
-        report::failures(self, root, &self.rule, value, lang)
+        report::failures(self, root, validator, value, lang)
     }
 
     /// The subschema that describes the value at `pointer` of a document of `kind`.
