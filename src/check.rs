@@ -16,6 +16,7 @@ use crate::policy::cel::{Library, Runtime, Shared, value as cel_value};
 use crate::policy::eval;
 use crate::rules::{RuleSet, names};
 use crate::schema::{SchemaFailure, Schemas, Target, report_suggest};
+use crate::stats::{self, Stage};
 use crate::workspace::Workspace;
 
 /// Everything a check needs, compiled once and shared read-only across threads.
@@ -109,8 +110,10 @@ impl Engine {
             .policies()
             .filter(|p| kinds.contains(&p.kind.as_str()))
             .collect();
-        wanted.par_iter().for_each(|p| {
-            p.get();
+        stats::time(Stage::Rules, || {
+            wanted.par_iter().for_each(|p| {
+                p.get();
+            });
         });
         let needs_tables = self
             .rules
@@ -169,10 +172,11 @@ impl Engine {
             }
             Some(value) => match self.classify(value, &spans, &source.text) {
                 Ok(kind) => {
-                    let failures = self
-                        .schemas
-                        .validate(kind, value, self.lang)
-                        .unwrap_or_default();
+                    let failures = stats::time(Stage::Schema, || {
+                        self.schemas
+                            .validate(kind, value, self.lang)
+                            .unwrap_or_default()
+                    });
                     diagnostics.extend(
                         failures
                             .into_iter()
@@ -180,14 +184,9 @@ impl Engine {
                     );
                     diagnostics.extend(duplicate);
                     let flagged = !diagnostics.is_empty();
-                    diagnostics.extend(self.policies(
-                        kind,
-                        value,
-                        &spans,
-                        &source.text,
-                        flagged,
-                        run,
-                    ));
+                    diagnostics.extend(stats::time(Stage::Rules, || {
+                        self.policies(kind, value, &spans, &source.text, flagged, run)
+                    }));
                 }
                 Err(unknown) => {
                     let (d, plausible) = *unknown;

@@ -25,6 +25,7 @@ pub mod rules;
 pub mod run;
 pub mod schema;
 pub mod setup;
+pub mod stats;
 pub mod suppress;
 pub mod tables;
 pub mod workspace;

@@ -18,6 +18,7 @@ use crate::limits::Limits;
 use crate::load::{self, Document, Format};
 use crate::render::RunReport;
 use crate::rules::names;
+use crate::stats::{self, Stage};
 use crate::suppress;
 use crate::workspace::Workspace;
 
@@ -64,7 +65,9 @@ pub fn gather(engine: &Engine, request: &Request, cwd: &Path) -> (Vec<Entry>, Wa
     let discovery = if request.paths.is_empty() && request.stdin.is_some() {
         discover::Discovery::default()
     } else {
-        discover::discover(&request.paths, cwd, &engine.config)
+        stats::time(Stage::Discover, || {
+            discover::discover(&request.paths, cwd, &engine.config)
+        })
     };
     for missing in discovery.missing.iter().filter(|m| m.glob) {
         warnings.push(match lang {
@@ -80,7 +83,7 @@ pub fn gather(engine: &Engine, request: &Request, cwd: &Path) -> (Vec<Entry>, Wa
         .map(|input| {
             let path = discover::normalize(&cwd.join(&input.path));
             Entry {
-                doc: read(input, limits, lang),
+                doc: stats::time(Stage::Load, || read(input, limits, lang)),
                 origin: input.origin,
                 reported: request
                     .only

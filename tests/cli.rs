@@ -334,3 +334,21 @@ fn informational_subcommands() {
         std::fs::read_to_string(common::root().join("schemas/plan.schema.json")).unwrap();
     assert_eq!(out, published);
 }
+
+#[test]
+fn stats_say_where_the_time_went() {
+    let examples = common::root().join("fixtures/examples");
+    let (code, out, err) = run(vetlint(&examples).args(["check", "--stats", "--format", "short"]));
+    assert_eq!(code, 1);
+    assert_eq!(out.lines().count(), 6, "the report is unchanged: {out}");
+    for stage in [
+        "setup", "discover", "load", "schema", "rules", "render", "total",
+    ] {
+        assert!(
+            err.lines()
+                .any(|l| l.trim_start().starts_with(stage) && l.contains(" ms")),
+            "{stage} missing:\n{err}"
+        );
+    }
+    assert!(err.contains("5 documents, 6 findings"), "{err}");
+}

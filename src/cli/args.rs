@@ -106,6 +106,10 @@ pub struct CheckArgs {
     /// Colours in the human format.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Print where the time went (setup, discover, load, schema, rules, render) and the
+    /// counts, on stderr.
+    #[arg(long)]
+    pub stats: bool,
     /// Worker threads [default: one per core].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

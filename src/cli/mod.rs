@@ -17,6 +17,7 @@ use crate::lang::Lang;
 use crate::render::human;
 use crate::run::{self, Request};
 use crate::setup::{self, ConfigSource};
+use crate::stats::{self, Stage};
 use args::{CheckArgs, Cli, ColorChoice, Command};
 
 /// Exit code: no finding at or above the threshold.
@@ -144,6 +145,7 @@ fn current_dir() -> Result<std::path::PathBuf, Error> {
 }
 
 fn check(args: CheckArgs, lang: Lang, positions: &Positions) -> Result<u8, Error> {
+    let started = std::time::Instant::now();
     let formats: Vec<_> = positions
         .formats
         .iter()
@@ -163,7 +165,7 @@ fn check(args: CheckArgs, lang: Lang, positions: &Positions) -> Result<u8, Error
         (Some(file), false) => ConfigSource::File(file.clone()),
         (None, false) => ConfigSource::Discover,
     };
-    let engine = setup::engine(&cwd, &config, lang)?;
+    let engine = stats::time(Stage::Setup, || setup::engine(&cwd, &config, lang))?;
     let baseline = match &args.baseline {
         Some(file) => Some(read_baseline(file)?),
         None => None,
@@ -245,13 +247,22 @@ fn check(args: CheckArgs, lang: Lang, positions: &Positions) -> Result<u8, Error
                 lang,
             },
         };
-        let text = output::render(target.format, &report, &context);
+        let text = stats::time(Stage::Render, || {
+            output::render(target.format, &report, &context)
+        });
         match &target.file {
             Some(file) => write_file(file, &text)?,
             None => {
                 let _ = std::io::stdout().lock().write_all(text.as_bytes());
             }
         }
+    }
+    if args.stats {
+        let findings = report.files.iter().map(|f| f.diagnostics.len()).sum();
+        eprint!(
+            "{}",
+            stats::report(report.files.len(), findings, started.elapsed())
+        );
     }
     let code = if args.write_baseline.is_none() && report.fails(args.fail_on) {
         EXIT_FINDINGS

@@ -1,0 +1,67 @@
+//! `--stats`: where a run's time went (setup, discover, load, schema, rules, render). Stages add their durations to process-wide counters
+//! (summed over worker threads for the per-document stages), and the CLI prints them.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// A stage of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading `vetlint.toml` and the rule files, building the engine.
+    Setup,
+    /// Walking folders and expanding globs.
+    Discover,
+    /// Reading, decoding and parsing files (and the span index).
+    Load,
+    /// JSON Schema validation.
+    Schema,
+    /// Policy rules (compiling the ones a run needs, and evaluating them).
+    Rules,
+    /// Writing reports.
+    Render,
+}
+
+const STAGES: [(Stage, &str); 6] = [
+    (Stage::Setup, "setup"),
+    (Stage::Discover, "discover"),
+    (Stage::Load, "load"),
+    (Stage::Schema, "schema"),
+    (Stage::Rules, "rules"),
+    (Stage::Render, "render"),
+];
+
+static NANOS: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
+
+fn slot(stage: Stage) -> &'static AtomicU64 {
+    let index = STAGES.iter().position(|(s, _)| *s == stage).unwrap_or(0);
+    &NANOS[index]
+}
+
+/// Runs `f`, adding its duration to `stage`.
+pub fn time<T>(stage: Stage, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    add(stage, start.elapsed());
+    out
+}
+
+/// Adds a duration to a stage.
+pub fn add(stage: Stage, elapsed: Duration) {
+    let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+    slot(stage).fetch_add(nanos, Ordering::Relaxed);
+}
+
+/// The report printed by `--stats`: one line per stage, then the counts and the wall time.
+pub fn report(documents: usize, findings: usize, wall: Duration) -> String {
+    let mut out = String::from("vetlint: stats (per-document stages are summed over threads)\n");
+    for (index, (_, name)) in STAGES.iter().enumerate() {
+        let ms = NANOS[index].load(Ordering::Relaxed) as f64 / 1e6;
+        out.push_str(&format!("  {name:<9} {ms:>10.1} ms\n"));
+    }
+    out.push_str(&format!(
+        "  {:<9} {:>10.1} ms wall\n  {documents} documents, {findings} findings\n",
+        "total",
+        wall.as_secs_f64() * 1e3
+    ));
+    out
+}
