@@ -530,6 +530,35 @@ fn other_yaml_files_get_no_findings() {
 }
 
 #[test]
+fn a_bad_rule_file_is_a_diagnostic_on_that_file() {
+    let (_dir, root) = workspace();
+    std::fs::create_dir_all(root.join("school-rules")).unwrap();
+    std::fs::write(
+        root.join("vetlint.toml"),
+        "rule-dirs = [\"school-rules\"]\n",
+    )
+    .unwrap();
+    let rule = root.join("school-rules/pass-rate.yaml");
+    std::fs::write(
+        &rule,
+        "name: pass-rate\ngroup: school\nseverity: warning\nsummary: {zh: 通过率, en: pass rate}\ndocs: {zh: 说明, en: docs}\nkind: pilot-report\nassert: self.passed <=\nmessage: {zh: 错, en: wrong}\n",
+    )
+    .unwrap();
+    let mut client = Client::start(&root);
+    client.initialize(&root, &[]);
+    let list = client.diagnostics(&uri(&rule), |d| !d.is_empty());
+    assert_eq!(list[0]["code"], "config-error");
+    assert_eq!(list[0]["range"]["start"]["line"], 6, "{list:#?}");
+    // The server still answers.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri(&rule) }, "position": { "line": 0, "character": 0 } }),
+    );
+    assert!(hover.get("result").is_some(), "{hover}");
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
 fn exit_without_shutdown_is_exit_code_1() {
     let (_dir, root) = workspace();
     let mut client = Client::start(&root);
