@@ -392,6 +392,16 @@ impl Config {
             .is_none_or(|set| set.is_match(relative))
     }
 
+    /// The same configuration without `include` and `exclude` (for the workspace paths,
+    /// which are named on purpose).
+    pub fn without_filters(&self) -> Self {
+        Self {
+            include: None,
+            exclude: None,
+            ..self.clone()
+        }
+    }
+
     /// Whether a path is excluded (for directories during the walk).
     pub fn excludes(&self, relative: &Path) -> bool {
         self.exclude

@@ -177,10 +177,12 @@ pub fn finish(
 fn context_documents(engine: &Engine, cwd: &Path, warnings: &mut Warnings) -> Vec<Document> {
     let config = &engine.config;
     let lang = engine.lang;
+    // `include`/`exclude` choose the files to check; the workspace paths are named on purpose.
+    let unfiltered = config.without_filters();
     let mut out = Vec::new();
     for entry in config.standards.iter().chain(&config.registries) {
         let arg = discover::display_path(&entry.path, cwd);
-        let found = discover::discover(&[arg.into()], cwd, config);
+        let found = discover::discover(&[arg.into()], cwd, &unfiltered);
         if found.inputs.is_empty() || !found.missing.is_empty() {
             warnings.push(match lang {
                 Lang::En => format!(

@@ -352,3 +352,28 @@ fn stats_say_where_the_time_went() {
     }
     assert!(err.contains("5 documents, 6 findings"), "{err}");
 }
+
+#[test]
+fn workspace_paths_are_read_even_when_include_leaves_them_out() {
+    // A benchmark corpus found this: `include = ["plans/**"]` hid the standards listed in
+    // `standards`, so every plan reported `unknown-standard`.
+    let examples = common::root().join("fixtures/examples");
+    let dir = tree(&[(
+        "vetlint.toml",
+        "include = [\"plans/**\"]\nstandards = [\"standards\"]\nregistries = [\"registries\"]\n",
+    )]);
+    for sub in ["standards", "registries", "plans"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(examples.join(sub)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.path().join(sub).join(entry.file_name())).unwrap();
+        }
+    }
+    let (_, out, err) = run(vetlint(dir.path()).args(["check", "--format", "short"]));
+    assert!(!out.contains("unknown-standard"), "{out}\n{err}");
+    assert!(out.contains("[credit-cap]"), "{out}");
+    assert!(
+        !out.contains("standards/"),
+        "the standards are context, not checked: {out}"
+    );
+}
