@@ -100,11 +100,9 @@ impl Engine {
         Self::new(schemas, rules, config, lang)
     }
 
-    /// Prepares a run over `workspace`.
-    pub fn prepare(&self, workspace: Workspace) -> Run {
-        let library = Arc::new(Library::new(&workspace));
-        // Compile, in parallel, the deferred policies of the kinds this run checks.
-        let kinds: Vec<&str> = workspace.kinds().collect();
+    /// Compiles, in parallel, the deferred policy rules of the document kinds a run is about
+    /// to check (otherwise each compiles on its first use, on the thread that needs it).
+    pub fn precompile(&self, kinds: &[&str]) {
         let wanted: Vec<_> = self
             .rules
             .policies()
@@ -115,6 +113,11 @@ impl Engine {
                 p.get();
             });
         });
+    }
+
+    /// Prepares a run over `workspace`.
+    pub fn prepare(&self, workspace: Workspace) -> Run {
+        let library = Arc::new(Library::new(&workspace));
         let needs_tables = self
             .rules
             .policies()

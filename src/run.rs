@@ -135,6 +135,14 @@ pub fn finish(
     for doc in context_documents(engine, cwd, &mut warnings) {
         workspace.add(&doc);
     }
+    let mut kinds: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.reported)
+        .filter_map(|e| e.doc.kind())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    engine.precompile(&kinds);
     let run = engine.prepare(workspace);
     let places: HashMap<String, PathBuf> = entries
         .iter()
