@@ -118,10 +118,9 @@ impl Engine {
     /// Prepares a run over `workspace`.
     pub fn prepare(&self, workspace: Workspace) -> Run {
         let library = Arc::new(Library::new(&workspace));
-        let needs_tables = self
-            .rules
-            .policies()
-            .any(|p| p.reads_tables && p.get().is_some_and(|r| r.uses("tables")));
+        // Decided from the rule files, without compiling any rule (the workspace's kinds
+        // would not do: a document without an id is checked but not indexed).
+        let needs_tables = self.rules.policies().any(|p| p.reads_tables);
         let globals = if needs_tables {
             let tables = self
                 .tables

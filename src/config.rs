@@ -486,13 +486,7 @@ impl Ignore {
         let matcher = match Glob::new(raw.path.get_ref()) {
             Ok(glob) => Some(glob.compile_matcher()),
             Err(e) => {
-                diagnostics.push(error(
-                    raw.path.span(),
-                    match lang {
-                        Lang::En => format!("invalid glob: {}", e.kind()),
-                        Lang::Zh => format!("无效的通配模式：{}", e.kind()),
-                    },
-                ));
+                diagnostics.push(glob_error(raw.path.span(), &e, lang));
                 None
             }
         };
@@ -622,16 +616,21 @@ fn globs(patterns: &[Spanned<String>], diagnostics: &mut Vec<Diagnostic>, lang: 
             Ok(glob) => {
                 builder.add(glob);
             }
-            Err(e) => diagnostics.push(error(
-                pattern.span(),
-                match lang {
-                    Lang::En => format!("invalid glob: {}", e.kind()),
-                    Lang::Zh => format!("无效的通配模式：{}", e.kind()),
-                },
-            )),
+            Err(e) => diagnostics.push(glob_error(pattern.span(), &e, lang)),
         }
     }
     builder.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// The `config-error` of a glob that does not parse.
+fn glob_error(span: Range<usize>, e: &globset::Error, lang: Lang) -> Diagnostic {
+    error(
+        span,
+        match lang {
+            Lang::En => format!("invalid glob: {}", e.kind()),
+            Lang::Zh => format!("无效的通配模式：{}", e.kind()),
+        },
+    )
 }
 
 fn toml_to_json(value: toml::Value) -> Value {

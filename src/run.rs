@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::check::{Engine, Origin};
 use crate::config::Date;
-use crate::diagnostic::{Diagnostic, FileReport, SourceFile};
+use crate::diagnostic::{Diagnostic, FileReport};
 use crate::discover::{self, Input};
 use crate::lang::Lang;
 use crate::limits::Limits;
@@ -288,11 +288,5 @@ fn io_error_document(path: String, error: &std::io::Error, lang: Lang, folder: b
         }
         (Lang::Zh, true) => format!("无法读取文件夹，其中的文档未被检查：{reason}"),
     };
-    Document {
-        source: SourceFile::new(path, String::new()),
-        format: Format::Yaml,
-        value: None,
-        spans: Default::default(),
-        diagnostics: vec![Diagnostic::new(names::IO_ERROR, 0..0, message)],
-    }
+    Document::unread(path, Diagnostic::new(names::IO_ERROR, 0..0, message))
 }

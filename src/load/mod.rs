@@ -75,6 +75,18 @@ pub struct Document {
 }
 
 impl Document {
+    /// A file whose content could not be had (unreadable, too large): no text, no value, and
+    /// the one finding that says why.
+    pub fn unread(path: String, diagnostic: Diagnostic) -> Self {
+        Self {
+            source: SourceFile::new(path, String::new()),
+            format: Format::Yaml,
+            value: None,
+            spans: SpanIndex::default(),
+            diagnostics: vec![diagnostic],
+        }
+    }
+
     /// The top-level `kind` string, if the document has one.
     pub fn kind(&self) -> Option<&str> {
         self.value.as_ref()?.get("kind")?.as_str()
@@ -149,13 +161,7 @@ pub fn too_large(path: String, size: u64, limit: u64, lang: Lang) -> Document {
         "确认这是要检查的文件；确需检查时，在 vetlint.toml 的 [limits] 中调高 file-size",
         "check that this is the file you meant; if so, raise `file-size` under [limits] in vetlint.toml",
     ));
-    Document {
-        source: SourceFile::new(path, String::new()),
-        format: Format::Yaml,
-        value: None,
-        spans: SpanIndex::default(),
-        diagnostics: vec![diagnostic],
-    }
+    Document::unread(path, diagnostic)
 }
 
 /// The `too-deep` diagnostic at the container that opens one level too many.

@@ -218,7 +218,8 @@ pub struct Policy {
     pub meta: Arc<RuleMeta>,
     /// The document kind it applies to.
     pub kind: String,
-    /// Whether its expressions may read `tables` (a conservative reading of its file).
+    /// Whether its expressions may read `tables`: exact for a compiled rule, a conservative
+    /// reading of the file's text for a deferred one.
     pub reads_tables: bool,
     compiled: std::sync::OnceLock<Option<PolicyRule>>,
     /// What a deferred compilation needs: the rule file, the kinds, the language.
@@ -420,8 +421,8 @@ fn load_rule(
         return Ok((rule, None));
     }
     let kind = rule.kind.clone().unwrap_or_default();
-    let reads_tables = doc.source.text.contains("tables");
     if trust == Trust::Bundled {
+        let reads_tables = doc.source.text.contains("tables");
         let kinds = schemas.kinds().map(str::to_owned).collect();
         let policy = Policy {
             meta: rule.clone(),
@@ -438,7 +439,7 @@ fn load_rule(
             let policy = Policy {
                 meta: rule.clone(),
                 kind,
-                reads_tables,
+                reads_tables: compiled.uses("tables"),
                 compiled: std::sync::OnceLock::from(Some(compiled)),
                 deferred: None,
             };
