@@ -30,10 +30,14 @@ pub struct Engine {
     pub config: Config,
     /// Message language.
     pub lang: Lang,
-    /// Each policy rule's effective parameters, as CEL values.
-    params: HashMap<String, Shared>,
+    /// Each policy rule's effective parameters, as JSON and as CEL values.
+    params: HashMap<String, (Value, Shared)>,
     /// Reference tables, as one CEL value, built on first use.
     tables: OnceLock<Shared>,
+    /// Reference tables, as one JSON object.
+    tables_json: OnceLock<Arc<Value>>,
+    /// Evaluate rules with the reference path only (`check --reference`).
+    pub reference: bool,
     /// The parsed reference tables the CEL value is built from.
     table_data: std::collections::BTreeMap<String, crate::tables::Table>,
 }
@@ -43,6 +47,8 @@ pub struct Run {
     /// Every document of the run, by kind and id.
     pub workspace: Workspace,
     runtime: Runtime,
+    library: Arc<Library>,
+    tables: Arc<Value>,
 }
 
 impl std::fmt::Debug for Run {
@@ -76,10 +82,8 @@ impl Engine {
             .policies()
             .map(|p| {
                 let values = Value::Object(config.params(&p.meta));
-                (
-                    p.meta.name.clone(),
-                    Shared::new(cel_value::from_json(&values)),
-                )
+                let converted = Shared::new(cel_value::from_json(&values));
+                (p.meta.name.clone(), (values, converted))
             })
             .collect();
         Ok(Self {
@@ -89,6 +93,8 @@ impl Engine {
             lang,
             params,
             tables: OnceLock::new(),
+            tables_json: OnceLock::new(),
+            reference: false,
             table_data,
         })
     }
@@ -121,16 +127,28 @@ impl Engine {
         // Decided from the rule files, without compiling any rule (the workspace's kinds
         // would not do: a document without an id is checked but not indexed).
         let needs_tables = self.rules.policies().any(|p| p.reads_tables);
-        let globals = if needs_tables {
+        let (globals, tables) = if needs_tables {
+            let json = self
+                .tables_json
+                .get_or_init(|| Arc::new(crate::tables::to_json(&self.table_data)));
             let tables = self
                 .tables
-                .get_or_init(|| crate::tables::to_cel(&self.table_data));
-            vec![("tables", tables.boxed())]
+                .get_or_init(|| Shared::new(cel_value::from_json(json)));
+            (vec![("tables", tables.boxed())], json.clone())
         } else {
-            vec![("tables", cel_value::map(Vec::new()))]
+            let empty = Value::Object(serde_json::Map::new());
+            (
+                vec![("tables", cel_value::from_json(&empty))],
+                Arc::new(empty),
+            )
         };
         let runtime = Runtime::new(&library, globals);
-        Run { workspace, runtime }
+        Run {
+            workspace,
+            runtime,
+            library,
+            tables,
+        }
     }
 
     /// Checks one document. Returns `None` for a walked file that is not a vetlint document.
@@ -258,7 +276,7 @@ impl Engine {
         if applicable.is_empty() {
             return Vec::new();
         }
-        let converted = Shared::new(cel_value::from_json(value));
+        let converted = std::cell::OnceCell::new();
         let subject = eval::Subject {
             value,
             cel: &converted,
@@ -268,16 +286,21 @@ impl Engine {
         };
         let scope = eval::Scope {
             runtime: &run.runtime,
+            library: &run.library,
+            tables: &run.tables,
+            reference: self.reference,
             workspace: &run.workspace,
             lang: self.lang,
             steps: self.config.limits.rule_steps,
         };
         let mut out = Vec::new();
         for policy in applicable {
-            let (Some(params), Some(policy)) = (self.params.get(&policy.meta.name), policy.get())
+            let (Some((json, cel)), Some(policy)) =
+                (self.params.get(&policy.meta.name), policy.get())
             else {
                 continue;
             };
+            let params = eval::Params { json, cel };
             out.extend(eval::run(policy, params, &subject, &scope));
         }
         out

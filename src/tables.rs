@@ -94,25 +94,14 @@ pub fn bundled() -> Result<BTreeMap<String, Table>, TableError> {
     Ok(tables)
 }
 
-/// The tables as one CEL map: name → key → column → text.
+/// The tables as one JSON object: table → key → column → text.
+pub fn to_json(tables: &BTreeMap<String, Table>) -> serde_json::Value {
+    serde_json::to_value(tables).unwrap_or_default()
+}
+
+/// The tables as one CEL value (the JSON object, converted).
 pub fn to_cel(tables: &BTreeMap<String, Table>) -> Shared {
-    let entries = tables
-        .iter()
-        .map(|(name, table)| {
-            let rows = table
-                .iter()
-                .map(|(key, row)| {
-                    let columns = row
-                        .iter()
-                        .map(|(c, text)| (c.clone(), v::string(text)))
-                        .collect();
-                    (key.clone(), v::map(columns))
-                })
-                .collect();
-            (name.clone(), v::map(rows))
-        })
-        .collect();
-    Shared::new(v::map(entries))
+    Shared::new(v::from_json(&to_json(tables)))
 }
 
 #[cfg(test)]

@@ -113,4 +113,8 @@ pub struct CheckArgs {
     /// Worker threads [default: one per core].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Evaluate every rule expression with the reference interpreter, every `let` of every
+    /// subject (slow; for comparing the fast path against it).
+    #[arg(long, hide = true)]
+    pub reference: bool,
 }

@@ -165,7 +165,8 @@ fn check(args: CheckArgs, lang: Lang, positions: &Positions) -> Result<u8, Error
         (Some(file), false) => ConfigSource::File(file.clone()),
         (None, false) => ConfigSource::Discover,
     };
-    let engine = stats::time(Stage::Setup, || setup::engine(&cwd, &config, lang))?;
+    let mut engine = stats::time(Stage::Setup, || setup::engine(&cwd, &config, lang))?;
+    engine.reference = args.reference;
     let baseline = match &args.baseline {
         Some(file) => Some(read_baseline(file)?),
         None => None,

@@ -1,5 +1,7 @@
 //! Running a compiled policy rule on one document: pick the subjects, bind the variables,
-//! evaluate, and turn each failed assertion into a diagnostic.
+//! evaluate, and turn each failed assertion into a diagnostic. The reference path here runs
+//! every expression through the `cel` crate, every `let` of every subject; the fast path
+//! (`policy::fast::run`, the default) gives the same findings for a fraction of the work.
 
 use std::ops::Range;
 
@@ -18,8 +20,8 @@ use crate::workspace::Workspace;
 pub struct Subject<'a> {
     /// The document's value.
     pub value: &'a Value,
-    /// The same, as a CEL value.
-    pub cel: &'a Shared,
+    /// The same, as a CEL value, converted when the reference interpreter first needs it.
+    pub cel: &'a std::cell::OnceCell<Shared>,
     /// Its spans.
     pub spans: &'a SpanIndex,
     /// Its text (for compact spans).
@@ -28,10 +30,33 @@ pub struct Subject<'a> {
     pub flagged: bool,
 }
 
+impl Subject<'_> {
+    /// The document as a CEL value.
+    pub fn cel(&self) -> &Shared {
+        self.cel
+            .get_or_init(|| Shared::new(v::from_json(self.value)))
+    }
+}
+
+/// A rule's effective parameters, in both forms.
+#[derive(Clone, Copy)]
+pub struct Params<'a> {
+    /// As JSON (fast path).
+    pub json: &'a Value,
+    /// As a CEL value (reference interpreter).
+    pub cel: &'a Shared,
+}
+
 /// Everything shared by the evaluations of one run.
 pub struct Scope<'a> {
     /// Functions and globals.
     pub runtime: &'a Runtime,
+    /// The workspace index behind vetlint's functions.
+    pub library: &'a super::cel::Library,
+    /// The reference tables, as JSON.
+    pub tables: &'a Value,
+    /// Evaluate with the reference path only (`check --reference`).
+    pub reference: bool,
     /// Cross-document index.
     pub workspace: &'a Workspace,
     /// Message language.
@@ -45,13 +70,17 @@ pub struct Scope<'a> {
 /// they are replaced by one `rule-error` at the subject being checked.
 pub fn run(
     rule: &PolicyRule,
-    params: &Shared,
+    params: Params<'_>,
     doc: &Subject<'_>,
     scope: &Scope<'_>,
 ) -> Vec<Diagnostic> {
     let budget = cel::budget::start(scope.steps);
     let mut at = String::new();
-    let out = run_subjects(rule, params, doc, scope, &mut at);
+    let out = if scope.reference {
+        run_subjects(rule, params.cel, doc, scope, &mut at)
+    } else {
+        super::fast::run::run(rule, params, doc, scope, &mut at)
+    };
     if !budget.exceeded() {
         return out;
     }
@@ -87,38 +116,19 @@ fn run_subjects(
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut bindings = Bindings::default();
-    bindings.set("doc", doc.cel.boxed());
+    bindings.set("doc", doc.cel().boxed());
     bindings.set("params", params.boxed());
     for (name, expr) in &rule.with {
         match scope.runtime.eval(expr, &bindings) {
             Ok(value) => bindings.set(name, v::share(value)),
             Err(_) if cel::budget::exhausted() => return out,
             Err(e) => {
-                if !doc.flagged {
-                    let at = crate::check::first_line(doc.text, doc.spans.value_or_ancestor(""));
-                    out.push(rule_error(
-                        rule,
-                        &format!("with.{name}"),
-                        expr,
-                        &e,
-                        at,
-                        "",
-                        scope.lang,
-                    ));
-                }
+                out.extend(with_error(rule, name, expr, &e, doc, scope));
                 return out;
             }
         }
     }
-    let subjects: Vec<String> = match &rule.each {
-        Some(path) => path
-            .query_located(doc.value)
-            .iter()
-            .map(|n| n.location().to_json_pointer())
-            .collect(),
-        None => vec![String::new()],
-    };
-    for subject in subjects {
+    for subject in subjects(rule, doc.value) {
         *at = subject;
         let found = check_subject(rule, at, &bindings, doc, scope);
         if !cel::budget::spend(1) {
@@ -129,6 +139,50 @@ fn run_subjects(
     out
 }
 
+/// The `rule-error` of a `with` binding that cannot be evaluated (at the document's first
+/// line; none when the schema already flagged the document).
+pub fn with_error(
+    rule: &PolicyRule,
+    name: &str,
+    expr: &Expression,
+    e: &EvalError,
+    doc: &Subject<'_>,
+    scope: &Scope<'_>,
+) -> Option<Diagnostic> {
+    if doc.flagged {
+        return None;
+    }
+    let at = crate::check::first_line(doc.text, doc.spans.value_or_ancestor(""));
+    Some(rule_error(
+        rule,
+        &format!("with.{name}"),
+        expr,
+        e,
+        at,
+        "",
+        scope.lang,
+    ))
+}
+
+/// The JSON Pointers of the rule's subjects in `value`.
+pub fn subjects(rule: &PolicyRule, value: &Value) -> Vec<String> {
+    match &rule.each {
+        Some(path) => path
+            .query_located(value)
+            .iter()
+            .map(|n| n.location().to_json_pointer())
+            .collect(),
+        None => vec![String::new()],
+    }
+}
+
+/// Where a subject's finding points: the subject, then the rule's `at` path.
+pub fn target(rule: &PolicyRule, subject: &str) -> String {
+    rule.at
+        .iter()
+        .fold(subject.to_owned(), |p, t| pointer::push(&p, t))
+}
+
 fn check_subject(
     rule: &PolicyRule,
     subject: &str,
@@ -137,14 +191,10 @@ fn check_subject(
     scope: &Scope<'_>,
 ) -> Option<Diagnostic> {
     let lang = scope.lang;
-    let separator = lang.pick("、", ", ");
     let mut bindings = Bindings::default();
     bindings.extend(with);
     bind_subject(&mut bindings, doc, subject);
-    let target = rule
-        .at
-        .iter()
-        .fold(subject.to_owned(), |p, t| pointer::push(&p, t));
+    let target = target(rule, subject);
     let span = doc.spans.value_or_ancestor(&target);
     let fail = |name: &str, expr: &Expression, e: &EvalError| {
         (!doc.flagged).then(|| rule_error(rule, name, expr, e, span.clone(), subject, lang))
@@ -171,22 +221,41 @@ fn check_subject(
     if holds {
         return None;
     }
+    report(rule, subject, target, &bindings, doc, scope)
+}
+
+/// The finding of a failed assertion, with its message, help and related labels rendered from
+/// `bindings` (or a `rule-error` when one of them cannot be evaluated).
+pub fn report(
+    rule: &PolicyRule,
+    subject: &str,
+    target: String,
+    bindings: &Bindings,
+    doc: &Subject<'_>,
+    scope: &Scope<'_>,
+) -> Option<Diagnostic> {
+    let lang = scope.lang;
+    let separator = lang.pick("、", ", ");
+    let span = doc.spans.value_or_ancestor(&target);
+    let fail = |name: &str, expr: &Expression, e: &EvalError| {
+        (!doc.flagged).then(|| rule_error(rule, name, expr, e, span.clone(), subject, lang))
+    };
     let message = match rule
         .message(lang)
-        .render(scope.runtime, &bindings, separator)
+        .render(scope.runtime, bindings, separator)
     {
         Ok(m) => m,
         Err((e, expr)) => return fail("message", expr, &e),
     };
     let mut d = Diagnostic::new(&rule.meta.name, span.clone(), message).with_pointer(target);
     if let Some(help) = rule.help(lang) {
-        match help.render(scope.runtime, &bindings, separator) {
+        match help.render(scope.runtime, bindings, separator) {
             Ok(h) => d.help = Some(h),
             Err((e, expr)) => return fail("help", expr, &e),
         }
     }
     for related in &rule.related {
-        match related_label(related, &bindings, doc, scope) {
+        match related_label(related, bindings, doc, scope) {
             Ok(Some(r)) => d.related.push(r),
             Ok(None) => {}
             Err((e, expr, what)) => return fail(what, expr, &e),
@@ -246,14 +315,15 @@ fn related_label<'r>(
 /// Binds `self`, `parent`, `ancestors`, `index`, `key` and `path` for the subject at `subject`.
 fn bind_subject(bindings: &mut Bindings, doc: &Subject<'_>, subject: &str) {
     let tokens = pointer::tokens(subject);
-    let mut chain: Vec<&(dyn Val + 'static)> = vec![doc.cel.get()];
+    let root = doc.cel().get();
+    let mut chain: Vec<&(dyn Val + 'static)> = vec![root];
     for token in &tokens {
         let Some(next) = chain.last().and_then(|v| v::child(*v, token)) else {
             break;
         };
         chain.push(next);
     }
-    let this = chain.pop().unwrap_or(doc.cel.get());
+    let this = chain.pop().unwrap_or(root);
     // Enclosing objects, nearest first (lists are skipped: `parent` of a list item is the
     // object that holds the list).
     let ancestors: Vec<Box<dyn Val>> = chain
@@ -280,7 +350,7 @@ fn bind_subject(bindings: &mut Bindings, doc: &Subject<'_>, subject: &str) {
         .map_or_else(v::null, |k| v::string(k));
     bindings.set("key", key);
     // The subject's place: list positions as ints, member names as strings.
-    let mut at: Vec<&(dyn Val + 'static)> = vec![doc.cel.get()];
+    let mut at: Vec<&(dyn Val + 'static)> = vec![root];
     let path = tokens
         .iter()
         .map(|t| {
@@ -297,7 +367,7 @@ fn bind_subject(bindings: &mut Bindings, doc: &Subject<'_>, subject: &str) {
     bindings.set("path", v::list(path));
 }
 
-fn rule_error(
+pub fn rule_error(
     rule: &PolicyRule,
     part: &str,
     expr: &Expression,

@@ -2,5 +2,6 @@
 
 pub mod cel;
 pub mod eval;
+pub mod fast;
 pub mod rule;
 pub mod template;

@@ -58,6 +58,54 @@ pub struct PolicyRule {
     pub help: Option<[Template; 2]>,
     /// Secondary labels.
     pub related: Vec<Related>,
+    /// Which `let`s the assertion needs, and which do not depend on the subject.
+    pub plan: LetPlan,
+}
+
+/// How the fast path evaluates a rule's `let`s: only those the assertion needs (the rest
+/// when it fails and a message needs them), and those that read no subject variable once
+/// per document.
+#[derive(Debug, Clone, Default)]
+pub struct LetPlan {
+    /// For each `let`, the earlier `let`s it reads.
+    pub deps: Vec<Vec<usize>>,
+    /// For each `let`, whether it is the same for every subject of a document.
+    pub hoist: Vec<bool>,
+    /// The `let`s the assertion reads.
+    pub assert_deps: Vec<usize>,
+    /// Whether any expression reads `ancestors`.
+    pub ancestors: bool,
+    /// Whether any expression reads `path`.
+    pub path: bool,
+}
+
+impl LetPlan {
+    fn new(
+        lets: &[(String, Expression)],
+        assert: &Expression,
+        uses: impl Fn(&str) -> bool,
+    ) -> Self {
+        let deps: Vec<Vec<usize>> = lets
+            .iter()
+            .enumerate()
+            .map(|(i, (_, e))| (0..i).filter(|&j| e.reads(&lets[j].0)).collect())
+            .collect();
+        let mut hoist: Vec<bool> = Vec::with_capacity(lets.len());
+        for (i, (_, e)) in lets.iter().enumerate() {
+            let own = !SUBJECT_VARS.iter().any(|v| e.reads(v));
+            hoist.push(own && deps[i].iter().all(|&j| hoist[j]));
+        }
+        let assert_deps = (0..lets.len())
+            .filter(|&j| assert.reads(&lets[j].0))
+            .collect();
+        Self {
+            deps,
+            hoist,
+            assert_deps,
+            ancestors: uses("ancestors"),
+            path: uses("path"),
+        }
+    }
 }
 
 impl PolicyRule {
@@ -308,18 +356,23 @@ pub fn compile(
         })
         .unwrap_or_default();
     match (assert, message, c.errors.is_empty()) {
-        (Some(assert), Some(message), true) => Ok(PolicyRule {
-            meta,
-            kind,
-            each,
-            with,
-            lets,
-            assert,
-            at,
-            message,
-            help,
-            related,
-        }),
+        (Some(assert), Some(message), true) => {
+            let mut rule = PolicyRule {
+                meta,
+                kind,
+                each,
+                with,
+                lets,
+                assert,
+                at,
+                message,
+                help,
+                related,
+                plan: LetPlan::default(),
+            };
+            rule.plan = LetPlan::new(&rule.lets, &rule.assert, |name| rule.uses(name));
+            Ok(rule)
+        }
         _ => Err(c.errors),
     }
 }

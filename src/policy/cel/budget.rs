@@ -36,6 +36,22 @@ impl Drop for Guard {
     }
 }
 
+/// The budget's state, to be put back with [`restore`].
+#[derive(Debug, Clone, Copy)]
+pub struct Snapshot(Option<u64>, bool);
+
+/// The budget's state now.
+pub fn snapshot() -> Snapshot {
+    Snapshot(LEFT.get(), EXCEEDED.get())
+}
+
+/// Puts back a state taken by [`snapshot`] (an expression the fast evaluator gave up on is
+/// evaluated again from the same budget).
+pub fn restore(snapshot: Snapshot) {
+    LEFT.set(snapshot.0);
+    EXCEEDED.set(snapshot.1);
+}
+
 /// Whether the running budget is exhausted.
 pub fn exhausted() -> bool {
     EXCEEDED.get()

@@ -103,17 +103,27 @@ fn index_standard(value: &Value) -> Levels {
     levels
 }
 
-/// The functions, and the workspace they look into, as CEL values built once per run.
+/// The functions, and the workspace documents they look into (as JSON, and as CEL values
+/// converted on first use by the reference interpreter).
 pub struct Library {
+    /// Documents by (kind, id).
+    values: HashMap<(String, String), Arc<Value>>,
+    /// Documents of each kind, in the workspace's order.
+    kinds: HashMap<String, Vec<Arc<Value>>>,
+    standards: HashMap<String, Levels>,
+    converted: std::sync::OnceLock<Converted>,
+}
+
+/// The documents as CEL values.
+struct Converted {
     docs: HashMap<(String, String), Shared>,
     by_kind: HashMap<String, Shared>,
-    standards: HashMap<String, Levels>,
 }
 
 impl std::fmt::Debug for Library {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Library")
-            .field("docs", &self.docs.len())
+            .field("docs", &self.values.len())
             .finish()
     }
 }
@@ -146,55 +156,151 @@ pub const FUNCTIONS: &[&str] = &[
 impl Library {
     /// Indexes the workspace's documents.
     pub fn new(workspace: &Workspace) -> Self {
-        let mut docs = HashMap::new();
-        let mut by_kind: HashMap<String, Vec<Box<dyn Val>>> = HashMap::new();
+        let mut values = HashMap::new();
+        let mut kinds: HashMap<String, Vec<Arc<Value>>> = HashMap::new();
         let mut standards = HashMap::new();
         for kind in workspace.kinds().map(str::to_owned).collect::<Vec<_>>() {
             for (id, entry) in workspace.of_kind(&kind) {
                 let Some(value) = &entry.value else { continue };
-                let converted = Shared::new(v::from_json(value));
-                by_kind
-                    .entry(kind.clone())
-                    .or_default()
-                    .push(converted.boxed());
-                docs.insert((kind.clone(), id.to_owned()), converted);
+                kinds.entry(kind.clone()).or_default().push(value.clone());
+                values.insert((kind.clone(), id.to_owned()), value.clone());
                 if kind == "standard" {
                     standards.insert(id.to_owned(), index_standard(value));
                 }
             }
         }
-        let by_kind = by_kind
-            .into_iter()
-            .map(|(k, items)| (k, Shared::new(v::list(items))))
-            .collect();
         Self {
-            docs,
-            by_kind,
+            values,
+            kinds,
             standards,
+            converted: std::sync::OnceLock::new(),
         }
+    }
+
+    fn converted(&self) -> &Converted {
+        self.converted.get_or_init(|| {
+            let mut docs = HashMap::new();
+            let mut by_kind = HashMap::new();
+            for (kind, values) in &self.kinds {
+                let mut items = Vec::new();
+                for value in values {
+                    let converted = Shared::new(v::from_json(value));
+                    items.push(converted.boxed());
+                    if let Some(id) = value.get("id").and_then(Value::as_str) {
+                        docs.entry((kind.clone(), id.to_owned()))
+                            .or_insert(converted);
+                    }
+                }
+                by_kind.insert(kind.clone(), Shared::new(v::list(items)));
+            }
+            Converted { docs, by_kind }
+        })
+    }
+
+    /// The document of `kind` with `id` (`lookup`).
+    pub fn document(&self, kind: &str, id: &str) -> Option<&Value> {
+        self.values
+            .get(&(kind.to_owned(), id.to_owned()))
+            .map(|v| v.as_ref())
+    }
+
+    /// Every document of `kind` (`docs`).
+    pub fn documents(&self, kind: &str) -> impl Iterator<Item = &Value> {
+        self.kinds
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .map(|v| v.as_ref())
     }
 
     fn level(&self, standard: &str, level: &str) -> Option<&Level> {
         self.standards.get(standard)?.get(level)
     }
 
-    /// The work area `(standard, level, code)` named by a call's three arguments.
-    fn area(&self, a: &Args) -> Result<Option<&Area>, ExecutionError> {
-        let code = a.string(2)?;
-        Ok(self
-            .level(&a.string(0)?, &a.string(1)?)
-            .and_then(|l| l.areas.iter().find(|x| x.code == code)))
+    /// The work area `code` of a level.
+    fn area(&self, standard: &str, level: &str, code: &str) -> Option<&Area> {
+        self.level(standard, level)
+            .and_then(|l| l.areas.iter().find(|x| x.code == code))
     }
 
-    /// The work task `(standard, level, code)` named by a call's three arguments.
-    fn task(&self, a: &Args) -> Result<Option<&Task>, ExecutionError> {
-        let code = a.string(2)?;
-        Ok(self.level(&a.string(0)?, &a.string(1)?).and_then(|l| {
+    /// The work task `code` of a level.
+    fn task(&self, standard: &str, level: &str, code: &str) -> Option<&Task> {
+        self.level(standard, level).and_then(|l| {
             l.areas
                 .iter()
                 .flat_map(|x| &x.tasks)
                 .find(|t| t.code == code)
-        }))
+        })
+    }
+
+    /// The level names of a standard, in document order (`levelsOf`).
+    pub fn levels_of(&self, standard: &str) -> Vec<&str> {
+        let mut names: Vec<(&str, &str)> = self
+            .standards
+            .get(standard)
+            .map(|levels| {
+                levels
+                    .iter()
+                    .map(|(n, l)| (l.pointer.as_str(), n.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort_by_key(|x| natural(x.0));
+        names.into_iter().map(|(_, n)| n).collect()
+    }
+
+    /// The work area codes of a level (`workAreasOf`).
+    pub fn work_areas_of(&self, standard: &str, level: &str) -> Vec<&str> {
+        self.level(standard, level)
+            .map(|l| l.areas.iter().map(|x| x.code.as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The task codes of a level (`tasksOf`).
+    pub fn tasks_of(&self, standard: &str, level: &str) -> Vec<&str> {
+        self.level(standard, level)
+            .map(|l| {
+                l.areas
+                    .iter()
+                    .flat_map(|x| &x.tasks)
+                    .map(|t| t.code.as_str())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The task codes of a work area (`tasksOfArea`).
+    pub fn tasks_of_area(&self, standard: &str, level: &str, area: &str) -> Vec<&str> {
+        self.area(standard, level, area)
+            .map(|x| x.tasks.iter().map(|t| t.code.as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    /// A task's name, or "" (`taskName`).
+    pub fn task_name(&self, standard: &str, level: &str, code: &str) -> &str {
+        self.task(standard, level, code)
+            .map_or("", |t| t.name.as_str())
+    }
+
+    /// A work area's name, or "" (`workAreaName`).
+    pub fn work_area_name(&self, standard: &str, level: &str, code: &str) -> &str {
+        self.area(standard, level, code)
+            .map_or("", |x| x.name.as_str())
+    }
+
+    /// Where a level is in its standard (`levelPointer`).
+    pub fn level_pointer(&self, standard: &str, level: &str) -> Option<&str> {
+        self.level(standard, level).map(|l| l.pointer.as_str())
+    }
+
+    /// Where a work area is in its standard (`workAreaPointer`).
+    pub fn work_area_pointer(&self, standard: &str, level: &str, code: &str) -> Option<&str> {
+        self.area(standard, level, code).map(|x| x.pointer.as_str())
+    }
+
+    /// Where a task is in its standard (`taskPointer`).
+    pub fn task_pointer(&self, standard: &str, level: &str, code: &str) -> Option<&str> {
+        self.task(standard, level, code).map(|t| t.pointer.as_str())
     }
 
     /// Registers every function on the root context.
@@ -215,6 +321,7 @@ impl Library {
             "lookup",
             Arc::new(move |a| {
                 Ok(lib
+                    .converted()
                     .docs
                     .get(&(a.string(0)?, a.string(1)?))
                     .map_or_else(v::null, Shared::boxed))
@@ -226,7 +333,7 @@ impl Library {
             "hasDoc",
             Arc::new(move |a| {
                 Ok(v::boolean(
-                    lib.docs.contains_key(&(a.string(0)?, a.string(1)?)),
+                    lib.document(&a.string(0)?, &a.string(1)?).is_some(),
                 ))
             }),
         );
@@ -236,6 +343,7 @@ impl Library {
             "docs",
             Arc::new(move |a| {
                 Ok(lib
+                    .converted()
                     .by_kind
                     .get(&a.string(0)?)
                     .map_or_else(|| v::list(Vec::new()), Shared::boxed))
@@ -336,103 +444,76 @@ impl Library {
                 Ok(v::int(index.map_or(-1, |i| i as i64)))
             }),
         );
+        let strings = |items: Vec<&str>| v::list(items.into_iter().map(v::string).collect());
         let lib = Arc::clone(self);
         add(
             ctx,
             "levelsOf",
-            Arc::new(move |a| {
-                let std = a.string(0)?;
-                let mut names: Vec<(String, String)> = lib
-                    .standards
-                    .get(&std)
-                    .map(|levels| {
-                        levels
-                            .iter()
-                            .map(|(n, l)| (l.pointer.clone(), n.clone()))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                names.sort_by_key(|x| natural(&x.0));
-                Ok(v::list(
-                    names.into_iter().map(|(_, n)| v::string(&n)).collect(),
-                ))
-            }),
+            Arc::new(move |a| Ok(strings(lib.levels_of(&a.string(0)?)))),
         );
         let lib = Arc::clone(self);
         add(
             ctx,
             "workAreasOf",
-            Arc::new(move |a| {
-                let codes = lib
-                    .level(&a.string(0)?, &a.string(1)?)
-                    .map(|l| l.areas.iter().map(|x| v::string(&x.code)).collect())
-                    .unwrap_or_default();
-                Ok(v::list(codes))
-            }),
+            Arc::new(move |a| Ok(strings(lib.work_areas_of(&a.string(0)?, &a.string(1)?)))),
         );
         let lib = Arc::clone(self);
         add(
             ctx,
             "tasksOf",
-            Arc::new(move |a| {
-                let codes = lib
-                    .level(&a.string(0)?, &a.string(1)?)
-                    .map(|l| {
-                        l.areas
-                            .iter()
-                            .flat_map(|x| &x.tasks)
-                            .map(|t| v::string(&t.code))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Ok(v::list(codes))
-            }),
+            Arc::new(move |a| Ok(strings(lib.tasks_of(&a.string(0)?, &a.string(1)?)))),
         );
         let lib = Arc::clone(self);
         add(
             ctx,
             "tasksOfArea",
             Arc::new(move |a| {
-                let codes = lib
-                    .area(a)?
-                    .map(|x| x.tasks.iter().map(|t| v::string(&t.code)).collect());
-                Ok(v::list(codes.unwrap_or_default()))
+                let (s, l, x) = a.three()?;
+                Ok(strings(lib.tasks_of_area(&s, &l, &x)))
             }),
         );
         let lib = Arc::clone(self);
         add(
             ctx,
             "taskName",
-            Arc::new(move |a| Ok(v::string(lib.task(a)?.map_or("", |t| t.name.as_str())))),
-        );
-        let lib = Arc::clone(self);
-        add(
-            ctx,
-            "workAreaName",
-            Arc::new(move |a| Ok(v::string(lib.area(a)?.map_or("", |x| x.name.as_str())))),
-        );
-        let lib = Arc::clone(self);
-        add(
-            ctx,
-            "levelPointer",
             Arc::new(move |a| {
-                let pointer = lib
-                    .level(&a.string(0)?, &a.string(1)?)
-                    .map(|l| l.pointer.clone());
-                Ok(pointer.map_or_else(v::null, |p| v::string(&p)))
+                let (s, l, x) = a.three()?;
+                Ok(v::string(lib.task_name(&s, &l, &x)))
             }),
         );
         let lib = Arc::clone(self);
         add(
             ctx,
+            "workAreaName",
+            Arc::new(move |a| {
+                let (s, l, x) = a.three()?;
+                Ok(v::string(lib.work_area_name(&s, &l, &x)))
+            }),
+        );
+        let pointer = |p: Option<&str>| p.map_or_else(v::null, v::string);
+        let lib = Arc::clone(self);
+        add(
+            ctx,
+            "levelPointer",
+            Arc::new(move |a| Ok(pointer(lib.level_pointer(&a.string(0)?, &a.string(1)?)))),
+        );
+        let lib = Arc::clone(self);
+        add(
+            ctx,
             "workAreaPointer",
-            Arc::new(move |a| Ok(lib.area(a)?.map_or_else(v::null, |x| v::string(&x.pointer)))),
+            Arc::new(move |a| {
+                let (s, l, x) = a.three()?;
+                Ok(pointer(lib.work_area_pointer(&s, &l, &x)))
+            }),
         );
         let lib = Arc::clone(self);
         add(
             ctx,
             "taskPointer",
-            Arc::new(move |a| Ok(lib.task(a)?.map_or_else(v::null, |t| v::string(&t.pointer)))),
+            Arc::new(move |a| {
+                let (s, l, x) = a.three()?;
+                Ok(pointer(lib.task_pointer(&s, &l, &x)))
+            }),
         );
     }
 }
@@ -471,6 +552,13 @@ impl<'k> Args<'_, '_, 'k> {
         v::as_str(value)
             .map(str::to_owned)
             .ok_or_else(|| self.error(&format!("argument {} must be a string", i + 1)))
+    }
+
+    /// The three string arguments (standard, level, code) of the standard helpers. The
+    /// code is read first, as before.
+    fn three(&self) -> Result<(String, String, String), ExecutionError> {
+        let code = self.string(2)?;
+        Ok((self.string(0)?, self.string(1)?, code))
     }
 
     fn number(&self, i: usize) -> Result<f64, ExecutionError> {
@@ -544,7 +632,7 @@ pub fn decimals(x: f64) -> usize {
 }
 
 /// Sorts pointers like `/levels/10` after `/levels/9`.
-fn natural(pointer: &str) -> Vec<(u64, String)> {
+pub fn natural(pointer: &str) -> Vec<(u64, String)> {
     pointer
         .split('/')
         .map(|t| (t.parse().unwrap_or(u64::MAX), t.to_owned()))

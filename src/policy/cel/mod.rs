@@ -125,6 +125,11 @@ impl Expression {
         }
     }
 
+    /// The syntax tree (for the fast evaluator).
+    pub fn ast(&self) -> &cel::IdedExpr {
+        self.program.expression()
+    }
+
     /// Whether the expression reads the variable `name` (macro variables aside).
     pub fn reads(&self, name: &str) -> bool {
         self.program.references().has_variable(name)

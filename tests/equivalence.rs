@@ -1,0 +1,71 @@
+//! The fast rule path gives exactly the output of the reference path (`check --reference`:
+//! every expression through the `cel` crate, every `let` of every subject) on the generated
+//! benchmark corpus, in JSON and YAML, and on the example workspace.
+
+#[path = "../benches/support/generator.rs"]
+mod generator;
+
+use std::path::Path;
+use std::process::Command;
+
+fn vetlint(dir: &Path, extra: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_vetlint"))
+        .current_dir(dir)
+        .args(["check", "--format", "json", "--color", "never"])
+        .args(extra)
+        .output()
+        .expect("vetlint runs");
+    assert!(
+        output.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+/// Runs both paths in `dir` and returns the findings' rule names.
+fn same_output(dir: &Path, extra: &[&str]) -> Vec<String> {
+    let fast = vetlint(dir, extra);
+    let reference = vetlint(dir, &[extra, &["--reference"]].concat());
+    assert!(
+        fast == reference,
+        "fast and reference paths differ in {}",
+        dir.display()
+    );
+    let report: serde_json::Value = serde_json::from_str(&fast).expect("JSON report");
+    let mut rules: Vec<String> = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["rule"].as_str().map(str::to_owned))
+        .collect();
+    rules.sort();
+    rules.dedup();
+    rules
+}
+
+#[test]
+fn the_fast_path_matches_the_reference_on_the_corpus() {
+    for format in ["json", "yaml"] {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        generator::generate(dir.path(), 150, format);
+        let rules = same_output(dir.path(), &[]);
+        // The planted mistakes reach the policy rules, not only the schema.
+        for rule in [
+            "credit-cap",
+            "matrix-credits-exceed-course",
+            "schema-required",
+        ] {
+            assert!(rules.iter().any(|r| r == rule), "{format}: {rules:?}");
+        }
+        let english = same_output(dir.path(), &["--lang", "en"]);
+        assert_eq!(rules, english);
+    }
+}
+
+#[test]
+fn the_fast_path_matches_the_reference_on_the_examples() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/examples");
+    let rules = same_output(&examples, &[]);
+    assert!(rules.len() >= 5, "{rules:?}");
+}
