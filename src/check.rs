@@ -367,10 +367,11 @@ impl Engine {
         let Some(kind) = object.get("kind") else {
             return whole(lang.pick("文档缺少 `kind` 字段", "the document has no `kind` field"));
         };
-        let span = spans.value_or_ancestor("/kind");
+        // Looked up only for a finding: a document without one never builds its span index.
+        let span = || spans.value_or_ancestor("/kind");
         let Some(kind) = kind.as_str() else {
             let message = lang.pick("`kind` 必须是文本", "`kind` must be a string");
-            return Err(Box::new((unknown(span, message.into(), "/kind"), true)));
+            return Err(Box::new((unknown(span(), message.into(), "/kind"), true)));
         };
         if self.schemas.has_kind(kind) {
             return Ok(kind);
@@ -385,7 +386,7 @@ impl Engine {
         // A walked file of another tool (`kind: Deployment`) is skipped; a near miss or a
         // Chinese kind name is meant for vetlint and reported.
         let plausible = guess.is_some() || kind.chars().any(|c| c > '\u{2e80}');
-        Err(Box::new((unknown(span, message, "/kind"), plausible)))
+        Err(Box::new((unknown(span(), message, "/kind"), plausible)))
     }
 
     /// Whether text that failed to parse still declares a vetlint kind on some line, so that

@@ -3,7 +3,6 @@
 //! pilot reports are kept whole; plans only by identity, so memory does not grow with them.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -21,8 +20,8 @@ pub const REFERENCED_KINDS: &[&str] = &["standard", "registry", "pilot-report"];
 pub struct Entry {
     /// Its file.
     pub source: Arc<SourceFile>,
-    /// Span of its `id` value.
-    pub id_span: Range<usize>,
+    /// Its spans (for the span of its `id`; shared, and built only when needed).
+    pub index: SpanIndex,
     /// Its value (for the referenced kinds).
     pub value: Option<Arc<Value>>,
     /// Its spans (for the referenced kinds).
@@ -48,7 +47,7 @@ impl Workspace {
         let keep = REFERENCED_KINDS.contains(&kind);
         let entry = Entry {
             source: doc.source.clone(),
-            id_span: doc.spans.value_or_ancestor("/id"),
+            index: doc.spans.clone(),
             value: keep.then(|| Arc::new(value.clone())),
             spans: keep.then(|| Arc::new(doc.spans.clone())),
         };
@@ -111,7 +110,7 @@ impl Workspace {
             .with_label(lang.pick("重复的标识", "duplicate id"))
             .with_related(
                 Some(first.source.clone()),
-                first.id_span.clone(),
+                first.index.value_or_ancestor("/id"),
                 lang.pick("第一次使用该标识", "first used here"),
             ),
         )

@@ -75,6 +75,23 @@ fn json_test_suite() {
             failures.push(format!("{name}: {e}"));
         }
         let found = rules(&doc);
+        // The fast path (serde_json) agrees with the full parser: the same value, and it only
+        // accepts what the full parser accepts without a finding.
+        if let Ok(text) = std::str::from_utf8(&bytes)
+            && let Some(fast) = vetlint::load::json::fast(text.trim_start_matches('\u{feff}'), 512)
+        {
+            let full = vetlint::load::json::load(
+                text.trim_start_matches('\u{feff}'),
+                vetlint::lang::Lang::En,
+                512,
+            );
+            if full.value.as_ref() != Some(&fast) || !full.diagnostics.is_empty() {
+                failures.push(format!(
+                    "{name}: fast path gave {fast}, full parser {:?}",
+                    full.value
+                ));
+            }
+        }
         match &name[..2] {
             "y_" => {
                 counts[0] += 1;

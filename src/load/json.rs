@@ -15,6 +15,108 @@ use crate::limits::DEPTH_CEILING;
 use crate::load::spans::SpanIndex;
 use crate::pointer;
 
+/// The fast path: `text` parsed by serde_json, when that gives exactly what [`load`] would
+/// (a value with no finding): `None` for anything else (a syntax error, a repeated key, nesting
+/// deeper than `max_depth` or than serde_json's own limit), which [`load`] then reports.
+pub fn fast(text: &str, max_depth: usize) -> Option<Value> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = Strict {
+        depth: 1,
+        max_depth,
+    }
+    .deserialize(&mut de)
+    .ok()?;
+    de.end().ok()?;
+    Some(value)
+}
+
+/// serde_json's `Value`, refusing repeated keys and nesting beyond a depth.
+struct Strict {
+    depth: usize,
+    max_depth: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Strict {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Strict {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Value, E> {
+        Number::from_f64(n)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("not a finite number"))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        if self.depth > self.max_depth {
+            return Err(serde::de::Error::custom("too deep"));
+        }
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self.child())? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        if self.depth > self.max_depth {
+            return Err(serde::de::Error::custom("too deep"));
+        }
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(self.child())?;
+            if out.insert(key, value).is_some() {
+                return Err(serde::de::Error::custom("repeated key"));
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+impl Strict {
+    fn child(&self) -> Strict {
+        Strict {
+            depth: self.depth + 1,
+            max_depth: self.max_depth,
+        }
+    }
+}
+
 /// Parses `text` as strict JSON, nesting at most `max_depth` lists and objects.
 pub fn load(text: &str, lang: Lang, max_depth: usize) -> Loaded {
     let options = ParseOptions {
@@ -262,5 +364,44 @@ fn lower_first(s: &str) -> String {
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_path_gives_the_full_parsers_value_or_none() {
+        for text in [
+            "-0",
+            "0.0",
+            "1e2",
+            "1E+2",
+            "-1.5e-3",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "1e-400",
+            "123456789.123456789",
+            r#"{"a": "\u00e9\ud83d\ude00", "b": [1, 2.5, null, true]}"#,
+            "\"\\/\"",
+        ] {
+            let full = load(text, Lang::En, 512);
+            assert_eq!(fast(text, 512), full.value, "{text}");
+            assert!(full.diagnostics.is_empty(), "{text}");
+        }
+        for refused in [
+            r#"{"a": 1, "a": 2}"#,
+            "[[[1]]]",
+            "1e400",
+            "",
+            "[1,]",
+            "\u{c}1",
+        ] {
+            assert_eq!(fast(refused, 2), None, "{refused:?}");
+        }
+        assert!(fast("[[1]]", 2).is_some());
     }
 }

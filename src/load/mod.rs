@@ -122,8 +122,20 @@ pub fn load_with(
             diagnostics: vec![problem],
         };
     }
+    let depth = limits.depth.min(DEPTH_CEILING);
+    if format == Format::Json
+        && let Some(value) = json::fast(&source.text, depth)
+    {
+        return Document {
+            spans: SpanIndex::deferred_json(source.clone(), depth),
+            source,
+            format,
+            value: Some(value),
+            diagnostics: Vec::new(),
+        };
+    }
     let mut loaded = match format {
-        Format::Json => json::load(&source.text, lang, limits.depth.min(DEPTH_CEILING)),
+        Format::Json => json::load(&source.text, lang, depth),
         Format::Yaml => yaml::load(&source.text, lang, limits),
     };
     if let Some(value) = &loaded.value

@@ -3,6 +3,9 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::{Arc, OnceLock};
+
+use crate::diagnostic::SourceFile;
 
 /// Where one value sits in the source text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,28 +16,61 @@ pub struct NodeSpan {
     pub key: Option<Range<usize>>,
 }
 
-/// Maps JSON Pointers to source spans.
+/// Maps JSON Pointers to source spans. Cloning is cheap (the map is shared). The index of a
+/// JSON file that parsed cleanly on the fast path is built from its text on first lookup: a
+/// file without findings never needs it.
 #[derive(Debug, Clone, Default)]
 pub struct SpanIndex {
-    nodes: HashMap<String, NodeSpan>,
+    built: Arc<HashMap<String, NodeSpan>>,
+    deferred: Option<Arc<Deferred>>,
+}
+
+/// A span index to be built from a JSON text when first needed.
+#[derive(Debug)]
+struct Deferred {
+    source: Arc<SourceFile>,
+    max_depth: usize,
+    nodes: OnceLock<HashMap<String, NodeSpan>>,
 }
 
 impl SpanIndex {
+    /// The index of `source`, a JSON text known to parse, built on first lookup.
+    pub fn deferred_json(source: Arc<SourceFile>, max_depth: usize) -> Self {
+        Self {
+            built: Arc::default(),
+            deferred: Some(Arc::new(Deferred {
+                source,
+                max_depth,
+                nodes: OnceLock::new(),
+            })),
+        }
+    }
+
+    fn nodes(&self) -> &HashMap<String, NodeSpan> {
+        match &self.deferred {
+            Some(d) => d.nodes.get_or_init(|| {
+                let loaded = super::json::load(&d.source.text, crate::lang::Lang::En, d.max_depth);
+                Arc::try_unwrap(loaded.spans.built).unwrap_or_else(|shared| (*shared).clone())
+            }),
+            None => &self.built,
+        }
+    }
+
     /// Records the spans of the value at `pointer`.
     pub fn insert(&mut self, pointer: String, value: Range<usize>, key: Option<Range<usize>>) {
-        self.nodes.insert(pointer, NodeSpan { value, key });
+        Arc::make_mut(&mut self.built).insert(pointer, NodeSpan { value, key });
     }
 
     /// The spans of the value at `pointer`, if it exists.
     pub fn get(&self, pointer: &str) -> Option<&NodeSpan> {
-        self.nodes.get(pointer)
+        self.nodes().get(pointer)
     }
 
     /// Span of the value at `pointer`, or of its nearest existing ancestor.
     pub fn value_or_ancestor(&self, pointer: &str) -> Range<usize> {
         let mut p = pointer;
         loop {
-            if let Some(node) = self.nodes.get(p) {
+            if let Some(node) = self.nodes().get(p) {
                 return node.value.clone();
             }
             match crate::pointer::parent(p) {
@@ -46,7 +82,7 @@ impl SpanIndex {
 
     /// Span of the key at `pointer` if it is an object member, else of its value.
     pub fn key_or_value(&self, pointer: &str) -> Range<usize> {
-        match self.nodes.get(pointer) {
+        match self.nodes().get(pointer) {
             Some(NodeSpan { key: Some(key), .. }) => key.clone(),
             _ => self.value_or_ancestor(pointer),
         }
@@ -55,22 +91,21 @@ impl SpanIndex {
     /// Drops the spans of pointers that `value` does not have: the children of a value that a
     /// repeated key replaced.
     pub fn retain_existing(&mut self, value: &serde_json::Value) {
-        self.nodes
-            .retain(|pointer, _| value.pointer(pointer).is_some());
+        Arc::make_mut(&mut self.built).retain(|pointer, _| value.pointer(pointer).is_some());
     }
 
     /// Number of indexed values.
     pub fn len(&self) -> usize {
-        self.nodes.len()
+        self.nodes().len()
     }
 
     /// Whether nothing is indexed.
     pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
+        self.nodes().is_empty()
     }
 
     /// Every pointer with its spans, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &NodeSpan)> {
-        self.nodes.iter().map(|(p, n)| (p.as_str(), n))
+        self.nodes().iter().map(|(p, n)| (p.as_str(), n))
     }
 }

@@ -60,6 +60,8 @@ pub struct PolicyRule {
     pub related: Vec<Related>,
     /// Which `let`s the assertion needs, and which do not depend on the subject.
     pub plan: LetPlan,
+    /// `with`, `let` and `assert` compiled for the fast evaluator.
+    pub fast: crate::policy::fast::compile::Compiled,
 }
 
 /// How the fast path evaluates a rule's `let`s: only those the assertion needs (the rest
@@ -369,8 +371,10 @@ pub fn compile(
                 help,
                 related,
                 plan: LetPlan::default(),
+                fast: Default::default(),
             };
             rule.plan = LetPlan::new(&rule.lets, &rule.assert, |name| rule.uses(name));
+            rule.fast = crate::policy::fast::compile::rule(&rule.with, &rule.lets, &rule.assert);
             Ok(rule)
         }
         _ => Err(c.errors),

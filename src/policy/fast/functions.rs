@@ -7,57 +7,60 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use super::compile::{Func, Method};
 use super::interp::Globals;
 use super::value::{Bail, Fv, display, equal};
 use crate::policy::cel::budget;
 use crate::policy::cel::functions::{decimals, round_to};
 
 /// A global function call `name(args…)`.
-pub fn global<'a>(name: &str, args: &[Fv<'a>], globals: &Globals<'a>) -> Result<Fv<'a>, Bail> {
+pub fn global<'a>(func: Func, args: &[Fv<'a>], globals: &Globals<'a>) -> Result<Fv<'a>, Bail> {
     let lib = globals.library;
-    match (name, args) {
-        ("size", [x]) => size(x),
-        ("int", [x]) => int(x),
-        ("double", [x]) => match x {
+    match (func, args) {
+        (Func::Size, [x]) => size(x),
+        (Func::Int, [x]) => int(x),
+        (Func::Double, [x]) => match x {
             Fv::Double(d) => Ok(Fv::Double(*d)),
             Fv::Int(i) => Ok(Fv::Double(*i as f64)),
             Fv::UInt(u) => Ok(Fv::Double(*u as f64)),
             _ => Err(Bail),
         },
-        ("string", [x]) => match x {
+        (Func::String, [x]) => match x {
             Fv::Str(_) | Fv::Text(_) => Ok(x.clone()),
             Fv::Int(i) => Ok(Fv::text(&i.to_string())),
             Fv::UInt(u) => Ok(Fv::text(&u.to_string())),
             Fv::Bool(b) => Ok(Fv::text(&b.to_string())),
             _ => Err(Bail),
         },
-        ("matches", [s, re]) => matches(s, re),
-        ("lookup", [kind, id]) => Ok(lib
+        (Func::Matches, [s, re]) => matches(s, re),
+        (Func::Lookup, [kind, id]) => Ok(lib
             .document(string(kind)?, string(id)?)
             .map_or(Fv::Null, Fv::from_json)),
-        ("hasDoc", [kind, id]) => Ok(Fv::Bool(lib.document(string(kind)?, string(id)?).is_some())),
-        ("docs", [kind]) => Ok(Fv::list(
+        (Func::HasDoc, [kind, id]) => {
+            Ok(Fv::Bool(lib.document(string(kind)?, string(id)?).is_some()))
+        }
+        (Func::Docs, [kind]) => Ok(Fv::list(
             lib.documents(string(kind)?).map(Fv::from_json).collect(),
         )),
-        ("sum", [list]) => {
+        (Func::Sum, [list]) => {
             let mut total = 0.0;
             for item in walk(list)? {
                 total += item.as_number().ok_or(Bail)?;
             }
             Ok(Fv::Double(total))
         }
-        ("percent", [part, whole]) => {
+        (Func::Percent, [part, whole]) => {
             let (part, whole) = (number(part)?, number(whole)?);
             if whole == 0.0 {
                 return Err(Bail);
             }
             Ok(Fv::Double(round_to(part / whole * 100.0, 2)))
         }
-        ("round", [x, digits]) => Ok(Fv::Double(round_to(number(x)?, number(digits)? as i32))),
-        ("decimals", [x]) => Ok(Fv::Double(decimals(number(x)?) as f64)),
-        ("ceil", [x]) => Ok(Fv::Double(((number(x)? * 1e6).round() / 1e6).ceil())),
-        ("floor", [x]) => Ok(Fv::Double(((number(x)? * 1e6).round() / 1e6).floor())),
-        ("indexOf", [list, needle]) => {
+        (Func::Round, [x, digits]) => Ok(Fv::Double(round_to(number(x)?, number(digits)? as i32))),
+        (Func::Decimals, [x]) => Ok(Fv::Double(decimals(number(x)?) as f64)),
+        (Func::Ceil, [x]) => Ok(Fv::Double(((number(x)? * 1e6).round() / 1e6).ceil())),
+        (Func::Floor, [x]) => Ok(Fv::Double(((number(x)? * 1e6).round() / 1e6).floor())),
+        (Func::IndexOf, [list, needle]) => {
             for (i, item) in walk(list)?.enumerate() {
                 if equal(&item, needle)? {
                     return Ok(Fv::Int(i as i64));
@@ -65,34 +68,34 @@ pub fn global<'a>(name: &str, args: &[Fv<'a>], globals: &Globals<'a>) -> Result<
             }
             Ok(Fv::Int(-1))
         }
-        ("duplicates", [list]) => duplicates(list),
-        ("join", [list, separator]) => {
+        (Func::Duplicates, [list]) => duplicates(list),
+        (Func::Join, [list, separator]) => {
             let separator = string(separator)?;
             let parts: Result<Vec<String>, Bail> =
                 walk(list)?.map(|i| display(&i, separator)).collect();
             Ok(Fv::text(&parts?.join(separator)))
         }
-        ("levelsOf", [s]) => Ok(strings(lib.levels_of(string(s)?))),
-        ("workAreasOf", [s, l]) => Ok(strings(lib.work_areas_of(string(s)?, string(l)?))),
-        ("tasksOf", [s, l]) => Ok(strings(lib.tasks_of(string(s)?, string(l)?))),
-        ("tasksOfArea", [s, l, x]) => {
+        (Func::LevelsOf, [s]) => Ok(strings(lib.levels_of(string(s)?))),
+        (Func::WorkAreasOf, [s, l]) => Ok(strings(lib.work_areas_of(string(s)?, string(l)?))),
+        (Func::TasksOf, [s, l]) => Ok(strings(lib.tasks_of(string(s)?, string(l)?))),
+        (Func::TasksOfArea, [s, l, x]) => {
             let (s, l, x) = three(s, l, x)?;
             Ok(strings(lib.tasks_of_area(s, l, x)))
         }
-        ("taskName", [s, l, x]) => {
+        (Func::TaskName, [s, l, x]) => {
             let (s, l, x) = three(s, l, x)?;
             Ok(Fv::Str(lib.task_name(s, l, x)))
         }
-        ("workAreaName", [s, l, x]) => {
+        (Func::WorkAreaName, [s, l, x]) => {
             let (s, l, x) = three(s, l, x)?;
             Ok(Fv::Str(lib.work_area_name(s, l, x)))
         }
-        ("levelPointer", [s, l]) => Ok(pointer(lib.level_pointer(string(s)?, string(l)?))),
-        ("workAreaPointer", [s, l, x]) => {
+        (Func::LevelPointer, [s, l]) => Ok(pointer(lib.level_pointer(string(s)?, string(l)?))),
+        (Func::WorkAreaPointer, [s, l, x]) => {
             let (s, l, x) = three(s, l, x)?;
             Ok(pointer(lib.work_area_pointer(s, l, x)))
         }
-        ("taskPointer", [s, l, x]) => {
+        (Func::TaskPointer, [s, l, x]) => {
             let (s, l, x) = three(s, l, x)?;
             Ok(pointer(lib.task_pointer(s, l, x)))
         }
@@ -101,14 +104,14 @@ pub fn global<'a>(name: &str, args: &[Fv<'a>], globals: &Globals<'a>) -> Result<
 }
 
 /// A method call `this.name(args…)`.
-pub fn member<'a>(name: &str, this: &Fv<'a>, args: &[Fv<'a>]) -> Result<Fv<'a>, Bail> {
-    match (name, args) {
-        ("size", []) => size(this),
-        ("contains", [x]) => Ok(Fv::Bool(string(this)?.contains(string(x)?))),
-        ("startsWith", [x]) => Ok(Fv::Bool(string(this)?.starts_with(string(x)?))),
-        ("endsWith", [x]) => Ok(Fv::Bool(string(this)?.ends_with(string(x)?))),
-        ("matches", [re]) => matches(this, re),
-        ("flatten", []) => {
+pub fn member<'a>(method: Method, this: &Fv<'a>, args: &[Fv<'a>]) -> Result<Fv<'a>, Bail> {
+    match (method, args) {
+        (Method::Size, []) => size(this),
+        (Method::Contains, [x]) => Ok(Fv::Bool(string(this)?.contains(string(x)?))),
+        (Method::StartsWith, [x]) => Ok(Fv::Bool(string(this)?.starts_with(string(x)?))),
+        (Method::EndsWith, [x]) => Ok(Fv::Bool(string(this)?.ends_with(string(x)?))),
+        (Method::Matches, [re]) => matches(this, re),
+        (Method::Flatten, []) => {
             let mut flat = Vec::new();
             for item in this.list_items().ok_or(Bail)? {
                 match item.list_items() {

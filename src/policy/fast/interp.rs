@@ -1,4 +1,4 @@
-//! The fast evaluator: walks a compiled expression's syntax tree over borrowed document
+//! The fast evaluator: walks an expression compiled by `compile.rs` over borrowed document
 //! values. It handles the part of CEL that rules use (operators, field selection and `has`,
 //! indexing, `in`, the comprehension macros, the common standard functions and vetlint's
 //! library); for anything else, and for every error, it bails and the caller asks the
@@ -7,9 +7,7 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use cel::IdedExpr;
-use cel::common::ast::{ComprehensionExpr, EntryExpr, Expr, LiteralValue};
-
+use super::compile::{Collect, Fold, Node, Op};
 use super::functions;
 use super::value::{Bail, Fv, compare, equal};
 use crate::policy::cel::{Library, budget};
@@ -25,121 +23,138 @@ pub struct Globals<'a> {
     pub workspace: &'a Workspace,
 }
 
-/// The variables in scope, innermost last.
-pub struct Env<'a, 'g> {
-    /// Name → value.
-    pub vars: Vec<(&'a str, Fv<'a>)>,
+/// The variables of one rule on one document, by slot (see `compile::Layout`).
+pub struct Frame<'a, 'g> {
+    /// Slot → value.
+    pub slots: Vec<Fv<'a>>,
+    /// Slot → whether it holds its value yet (a `let` is evaluated when first read).
+    pub bound: Vec<bool>,
+    /// The `let`s, evaluated on first read.
+    pub lets: Lets<'a>,
     /// Globals.
     pub globals: &'g Globals<'a>,
 }
 
-impl<'a> Env<'a, '_> {
-    fn get(&self, name: &str) -> Option<Fv<'a>> {
-        if let Some((_, value)) = self.vars.iter().rev().find(|(n, _)| *n == name) {
-            return Some(value.clone());
-        }
-        (name == "tables").then(|| self.globals.tables.clone())
-    }
+/// A rule's `let`s for lazy evaluation.
+pub struct Lets<'a> {
+    /// Slot of the first.
+    pub base: usize,
+    /// Each compiled.
+    pub nodes: &'a [Node],
+    /// Whether each is the same for every subject of the document.
+    pub hoist: &'a [bool],
+    /// The values of those, once evaluated (or the error that evaluating them gave).
+    pub hoisted: Vec<Option<Result<Fv<'a>, crate::policy::cel::EvalError>>>,
 }
 
-/// Evaluates `expr`.
-pub fn eval<'a>(expr: &'a IdedExpr, env: &mut Env<'a, '_>) -> Result<Fv<'a>, Bail> {
-    match &expr.expr {
-        Expr::Literal(literal) => literal_value(literal),
-        Expr::Ident(name) => env.get(name).ok_or(Bail),
-        Expr::Select(select) => {
-            let operand = eval(&select.operand, env)?;
-            let found = operand.map_get(&select.field)?;
-            if select.test {
+/// Gives the unbound `let` in `slot` its value (from the per-document cache when it has one).
+fn force<'a>(slot: usize, f: &mut Frame<'a, '_>) -> Result<(), Bail> {
+    let i = slot.checked_sub(f.lets.base).ok_or(Bail)?;
+    let node = f.lets.nodes.get(i).ok_or(Bail)?;
+    let hoist = f.lets.hoist[i];
+    let value = match &f.lets.hoisted[i] {
+        Some(Ok(value)) if hoist => value.clone(),
+        Some(Err(_)) if hoist => return Err(Bail),
+        _ => {
+            let value = eval(node, f)?;
+            if hoist {
+                f.lets.hoisted[i] = Some(Ok(value.clone()));
+            }
+            value
+        }
+    };
+    f.slots[slot] = value;
+    f.bound[slot] = true;
+    Ok(())
+}
+
+/// Evaluates `node`.
+pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
+    match node {
+        Node::Null => Ok(Fv::Null),
+        Node::Bool(b) => Ok(Fv::Bool(*b)),
+        Node::Int(i) => Ok(Fv::Int(*i)),
+        Node::UInt(u) => Ok(Fv::UInt(*u)),
+        Node::Double(d) => Ok(Fv::Double(*d)),
+        Node::Str(s) => Ok(Fv::Str(s)),
+        Node::Var(slot) => {
+            if !f.bound[*slot] {
+                force(*slot, f)?;
+            }
+            Ok(f.slots[*slot].clone())
+        }
+        Node::Tables => Ok(f.globals.tables.clone()),
+        Node::Select(operand, field, test) => {
+            let operand = eval(operand, f)?;
+            let found = operand.map_get(field)?;
+            if *test {
                 Ok(Fv::Bool(found.is_some()))
             } else {
                 found.ok_or(Bail)
             }
         }
-        Expr::Call(call) => {
-            let name = call.func_name.as_str();
-            let args = &call.args;
-            match (&call.target, name, args.len()) {
-                (None, "_?_:_", 3) => match eval(&args[0], env)? {
-                    Fv::Bool(true) => eval(&args[1], env),
-                    Fv::Bool(false) => eval(&args[2], env),
-                    _ => Err(Bail),
-                },
-                (None, "_&&_", 2) => match eval(&args[0], env)? {
-                    Fv::Bool(false) => Ok(Fv::Bool(false)),
-                    Fv::Bool(true) => bool_of(eval(&args[1], env)?),
-                    _ => Err(Bail),
-                },
-                (None, "_||_", 2) => match eval(&args[0], env)? {
-                    Fv::Bool(true) => Ok(Fv::Bool(true)),
-                    Fv::Bool(false) => bool_of(eval(&args[1], env)?),
-                    _ => Err(Bail),
-                },
-                (None, "!_", 1) => match eval(&args[0], env)? {
-                    Fv::Bool(b) => Ok(Fv::Bool(!b)),
-                    _ => Err(Bail),
-                },
-                (None, "@not_strictly_false", 1) => bool_of(eval(&args[0], env)?),
-                (None, "-_", 1) => match eval(&args[0], env)? {
-                    Fv::Int(i) => i.checked_neg().map(Fv::Int).ok_or(Bail),
-                    Fv::Double(d) => Ok(Fv::Double(-d)),
-                    _ => Err(Bail),
-                },
-                (None, _, 2) if is_binary(name) => {
-                    let left = eval(&args[0], env)?;
-                    let right = eval(&args[1], env)?;
-                    binary(name, &left, &right)
-                }
-                (None, _, _) => {
-                    let values = eval_all(args, env)?;
-                    functions::global(name, &values, env.globals)
-                }
-                (Some(target), _, _) => {
-                    // `lists.range(3)`, `math.abs(x)`: a qualified name, not a method call.
-                    if let Expr::Ident(qualifier) = &target.expr
-                        && env.get(qualifier).is_none()
-                    {
-                        return Err(Bail);
-                    }
-                    let this = eval(target, env)?;
-                    let values = eval_all(args, env)?;
-                    functions::member(name, &this, &values)
-                }
-            }
+        Node::Cond(parts) => match eval(&parts[0], f)? {
+            Fv::Bool(true) => eval(&parts[1], f),
+            Fv::Bool(false) => eval(&parts[2], f),
+            _ => Err(Bail),
+        },
+        Node::And(parts) => match eval(&parts[0], f)? {
+            Fv::Bool(false) => Ok(Fv::Bool(false)),
+            Fv::Bool(true) => bool_of(eval(&parts[1], f)?),
+            _ => Err(Bail),
+        },
+        Node::Or(parts) => match eval(&parts[0], f)? {
+            Fv::Bool(true) => Ok(Fv::Bool(true)),
+            Fv::Bool(false) => bool_of(eval(&parts[1], f)?),
+            _ => Err(Bail),
+        },
+        Node::Not(a) => match eval(a, f)? {
+            Fv::Bool(b) => Ok(Fv::Bool(!b)),
+            _ => Err(Bail),
+        },
+        Node::NotStrictlyFalse(a) => bool_of(eval(a, f)?),
+        Node::Neg(a) => match eval(a, f)? {
+            Fv::Int(i) => i.checked_neg().map(Fv::Int).ok_or(Bail),
+            Fv::Double(d) => Ok(Fv::Double(-d)),
+            _ => Err(Bail),
+        },
+        Node::Binary(op, parts) => {
+            let left = eval(&parts[0], f)?;
+            let right = eval(&parts[1], f)?;
+            binary(*op, &left, &right)
         }
-        Expr::List(list) => {
-            if !list.optional_indices.is_empty() {
-                return Err(Bail);
-            }
-            Ok(Fv::list(eval_all(&list.elements, env)?))
+        Node::Call(func, args) => {
+            let values = eval_all(args, f)?;
+            functions::global(*func, &values, f.globals)
         }
-        Expr::Map(map) => {
-            let mut entries: Vec<(Rc<str>, Fv<'a>)> = Vec::with_capacity(map.entries.len());
-            for entry in &map.entries {
-                let EntryExpr::MapEntry(e) = &entry.expr else {
-                    return Err(Bail);
-                };
-                if e.optional {
-                    return Err(Bail);
-                }
-                let key = eval(&e.key, env)?;
+        Node::Method(method, target, args) => {
+            let this = eval(target, f)?;
+            let values = eval_all(args, f)?;
+            functions::member(*method, &this, &values)
+        }
+        Node::List(items) => Ok(Fv::list(eval_all(items, f)?)),
+        Node::Map(entries) => {
+            let mut out: Vec<(Rc<str>, Fv<'a>)> = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                let key = eval(k, f)?;
                 let key: Rc<str> = Rc::from(key.as_str().ok_or(Bail)?);
-                let value = eval(&e.value, env)?;
-                if entries.iter().any(|(k, _)| *k == key) {
+                let value = eval(v, f)?;
+                if out.iter().any(|(k, _)| *k == key) {
                     // The reference map keeps one of them; which one is its business.
                     return Err(Bail);
                 }
-                entries.push((key, value));
+                out.push((key, value));
             }
-            Ok(Fv::Map(Rc::new(entries)))
+            Ok(Fv::Map(Rc::new(out)))
         }
-        Expr::Comprehension(c) => comprehension(c, env),
-        Expr::Struct(_) | Expr::Unspecified => Err(Bail),
+        Node::Collect(c) => collect(c, f),
+        Node::Fold(c) => fold(c, f),
+        Node::Bail => Err(Bail),
     }
 }
 
-fn eval_all<'a>(exprs: &'a [IdedExpr], env: &mut Env<'a, '_>) -> Result<Vec<Fv<'a>>, Bail> {
-    exprs.iter().map(|e| eval(e, env)).collect()
+fn eval_all<'a>(nodes: &'a [Node], f: &mut Frame<'a, '_>) -> Result<Vec<Fv<'a>>, Bail> {
+    nodes.iter().map(|n| eval(n, f)).collect()
 }
 
 fn bool_of(value: Fv<'_>) -> Result<Fv<'_>, Bail> {
@@ -147,70 +162,6 @@ fn bool_of(value: Fv<'_>) -> Result<Fv<'_>, Bail> {
         Fv::Bool(b) => Ok(Fv::Bool(b)),
         _ => Err(Bail),
     }
-}
-
-fn literal_value<'a>(literal: &'a LiteralValue) -> Result<Fv<'a>, Bail> {
-    Ok(match literal {
-        LiteralValue::Boolean(b) => Fv::Bool(*b.inner()),
-        LiteralValue::Double(d) => Fv::Double(*d.inner()),
-        LiteralValue::Int(i) => Fv::Int(*i.inner()),
-        LiteralValue::UInt(u) => Fv::UInt(*u.inner()),
-        LiteralValue::Null => Fv::Null,
-        LiteralValue::String(s) => Fv::Str(s.inner()),
-        LiteralValue::Bytes(_) => return Err(Bail),
-    })
-}
-
-fn is_binary(name: &str) -> bool {
-    matches!(
-        name,
-        "_==_"
-            | "_!=_"
-            | "_<_"
-            | "_<=_"
-            | "_>_"
-            | "_>=_"
-            | "_+_"
-            | "_-_"
-            | "_*_"
-            | "_/_"
-            | "_%_"
-            | "_[_]"
-            | "@in"
-    )
-}
-
-fn binary<'a>(name: &str, left: &Fv<'a>, right: &Fv<'a>) -> Result<Fv<'a>, Bail> {
-    Ok(match name {
-        "_==_" => Fv::Bool(equal(left, right)?),
-        "_!=_" => Fv::Bool(!equal(left, right)?),
-        "_<_" => Fv::Bool(compare(left, right)? == Ordering::Less),
-        "_<=_" => Fv::Bool(compare(left, right)? != Ordering::Greater),
-        "_>_" => Fv::Bool(compare(left, right)? == Ordering::Greater),
-        "_>=_" => Fv::Bool(compare(left, right)? != Ordering::Less),
-        "_+_" => add(left, right)?,
-        "_-_" => arithmetic(left, right, i64::checked_sub, u64::checked_sub, |a, b| {
-            a - b
-        })?,
-        "_*_" => arithmetic(left, right, i64::checked_mul, u64::checked_mul, |a, b| {
-            a * b
-        })?,
-        "_/_" => match (left, right) {
-            // Division by zero is an error for ints and left to the reference for doubles.
-            (Fv::Double(_), Fv::Double(b)) if *b == 0.0 => return Err(Bail),
-            _ => arithmetic(left, right, i64::checked_div, u64::checked_div, |a, b| {
-                a / b
-            })?,
-        },
-        "_%_" => match (left, right) {
-            (Fv::Int(a), Fv::Int(b)) => Fv::Int(a.checked_rem(*b).ok_or(Bail)?),
-            (Fv::UInt(a), Fv::UInt(b)) => Fv::UInt(a.checked_rem(*b).ok_or(Bail)?),
-            _ => return Err(Bail),
-        },
-        "_[_]" => index(left, right)?,
-        "@in" => Fv::Bool(contains(right, left)?),
-        _ => return Err(Bail),
-    })
 }
 
 fn add<'a>(left: &Fv<'a>, right: &Fv<'a>) -> Result<Fv<'a>, Bail> {
@@ -280,118 +231,108 @@ fn contains(container: &Fv<'_>, needle: &Fv<'_>) -> Result<bool, Bail> {
     Err(Bail)
 }
 
-/// The comprehension behind `all`, `exists`, `exists_one`, `map` and `filter`. Each element
-/// visited costs one budget step; when the budget runs out the loop stops (the caller then
-/// discards the rule's findings on this document).
-fn comprehension<'a>(c: &'a ComprehensionExpr, env: &mut Env<'a, '_>) -> Result<Fv<'a>, Bail> {
-    if c.iter_var2.is_some() {
-        return Err(Bail);
-    }
-    let init = eval(&c.accu_init, env)?;
-    let range = eval(&c.iter_range, env)?;
-    let items: Vec<Fv<'a>> = match range.list_items() {
-        Some(items) => items.collect(),
-        None => range.map_keys().ok_or(Bail)?,
-    };
-    let base = env.vars.len();
-    let result = match append_step(c) {
-        Some((guard, item)) if init.list_len() == Some(0) => {
-            collect(c, env, items, guard, item).map(Fv::list)
-        }
-        _ => fold(c, env, items, init),
-    };
-    env.vars.truncate(base);
-    result
+/// The elements a comprehension visits: a list's, or a map's keys.
+enum Range<'a> {
+    List(Fv<'a>, usize),
+    Keys(Vec<Fv<'a>>),
 }
 
-/// `map` and `filter`: the loop step appends `[item]` to the accumulator, perhaps under a
-/// guard; the result is built in place.
-fn collect<'a>(
-    c: &'a ComprehensionExpr,
-    env: &mut Env<'a, '_>,
-    items: Vec<Fv<'a>>,
-    guard: Option<&'a IdedExpr>,
-    item: &'a [IdedExpr],
-) -> Result<Vec<Fv<'a>>, Bail> {
-    let mut out = Vec::with_capacity(items.len());
-    let slot = env.vars.len();
-    env.vars.push((&c.iter_var, Fv::Null));
-    for value in items {
+impl<'a> Range<'a> {
+    fn of(value: Fv<'a>) -> Result<Self, Bail> {
+        if let Some(n) = value.list_len() {
+            return Ok(Range::List(value, n));
+        }
+        Ok(Range::Keys(value.map_keys().ok_or(Bail)?))
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Range::List(_, n) => *n,
+            Range::Keys(keys) => keys.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Fv<'a> {
+        match self {
+            Range::List(list, _) => list.list_get(i).unwrap_or(Fv::Null),
+            Range::Keys(keys) => keys[i].clone(),
+        }
+    }
+}
+
+/// `map` and `filter`: each element visited costs one budget step; when the budget runs out
+/// the loop stops (the caller then discards the rule's findings on this document).
+fn collect<'a>(c: &'a Collect, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
+    let range = Range::of(eval(&c.range, f)?)?;
+    let mut out = Vec::with_capacity(range.len());
+    for i in 0..range.len() {
         if !budget::spend(1) {
             break;
         }
-        if matches!(bool_of(eval(&c.loop_cond, env)?)?, Fv::Bool(false)) {
+        if matches!(bool_of(eval(&c.cond, f)?)?, Fv::Bool(false)) {
             break;
         }
-        env.vars[slot].1 = value;
-        if let Some(guard) = guard {
-            match eval(guard, env)? {
+        f.slots[c.slot] = range.get(i);
+        if let Some(guard) = &c.guard {
+            match eval(guard, f)? {
                 Fv::Bool(true) => {}
                 Fv::Bool(false) => continue,
                 _ => return Err(Bail),
             }
         }
-        for e in item {
-            out.push(eval(e, env)?);
+        for item in &c.items {
+            out.push(eval(item, f)?);
         }
     }
-    Ok(out)
+    Ok(Fv::list(out))
 }
 
-fn fold<'a>(
-    c: &'a ComprehensionExpr,
-    env: &mut Env<'a, '_>,
-    items: Vec<Fv<'a>>,
-    init: Fv<'a>,
-) -> Result<Fv<'a>, Bail> {
-    let accu = env.vars.len();
-    env.vars.push((&c.accu_var, init));
-    let slot = env.vars.len();
-    env.vars.push((&c.iter_var, Fv::Null));
-    for value in items {
+/// `all`, `exists`, `exists_one` and any other comprehension, step by step.
+fn fold<'a>(c: &'a Fold, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
+    let init = eval(&c.init, f)?;
+    let range = Range::of(eval(&c.range, f)?)?;
+    f.slots[c.accu] = init;
+    for i in 0..range.len() {
         if !budget::spend(1) {
             break;
         }
-        if matches!(bool_of(eval(&c.loop_cond, env)?)?, Fv::Bool(false)) {
+        if matches!(bool_of(eval(&c.cond, f)?)?, Fv::Bool(false)) {
             break;
         }
-        env.vars[slot].1 = value;
-        let next = eval(&c.loop_step, env)?;
-        env.vars[accu].1 = next;
+        f.slots[c.slot] = range.get(i);
+        f.slots[c.accu] = eval(&c.step, f)?;
     }
-    env.vars.truncate(slot);
-    eval(&c.result, env)
+    eval(&c.result, f)
 }
 
-/// Recognises the loop step of `map` and `filter`: `@result + [e]` or
-/// `g ? @result + [e] : @result`, with `@result` as the result and a constant condition.
-fn append_step<'e>(c: &'e ComprehensionExpr) -> Option<(Option<&'e IdedExpr>, &'e [IdedExpr])> {
-    let accu = c.accu_var.as_str();
-    let is_accu = |e: &IdedExpr| matches!(&e.expr, Expr::Ident(n) if n == accu);
-    let items_of = |e: &'e IdedExpr| -> Option<&'e [IdedExpr]> {
-        let Expr::Call(call) = &e.expr else {
-            return None;
-        };
-        match (call.func_name.as_str(), &call.target, call.args.as_slice()) {
-            ("_+_", None, [lhs, rhs]) if is_accu(lhs) => match &rhs.expr {
-                Expr::List(list) if list.optional_indices.is_empty() => {
-                    Some(list.elements.as_slice())
-                }
-                _ => None,
-            },
-            _ => None,
-        }
-    };
-    if !is_accu(&c.result) || !matches!(c.loop_cond.expr, Expr::Literal(_)) {
-        return None;
-    }
-    if let Expr::Call(call) = &c.loop_step.expr
-        && call.func_name == "_?_:_"
-        && call.target.is_none()
-        && let [guard, step, otherwise] = call.args.as_slice()
-        && is_accu(otherwise)
-    {
-        return Some((Some(guard), items_of(step)?));
-    }
-    Some((None, items_of(&c.loop_step)?))
+fn binary<'a>(op: Op, left: &Fv<'a>, right: &Fv<'a>) -> Result<Fv<'a>, Bail> {
+    Ok(match op {
+        Op::Eq => Fv::Bool(equal(left, right)?),
+        Op::Ne => Fv::Bool(!equal(left, right)?),
+        Op::Lt => Fv::Bool(compare(left, right)? == Ordering::Less),
+        Op::Le => Fv::Bool(compare(left, right)? != Ordering::Greater),
+        Op::Gt => Fv::Bool(compare(left, right)? == Ordering::Greater),
+        Op::Ge => Fv::Bool(compare(left, right)? != Ordering::Less),
+        Op::Add => add(left, right)?,
+        Op::Sub => arithmetic(left, right, i64::checked_sub, u64::checked_sub, |a, b| {
+            a - b
+        })?,
+        Op::Mul => arithmetic(left, right, i64::checked_mul, u64::checked_mul, |a, b| {
+            a * b
+        })?,
+        Op::Div => match (left, right) {
+            // Division by zero is an error for ints and left to the reference for doubles.
+            (Fv::Double(_), Fv::Double(b)) if *b == 0.0 => return Err(Bail),
+            _ => arithmetic(left, right, i64::checked_div, u64::checked_div, |a, b| {
+                a / b
+            })?,
+        },
+        Op::Rem => match (left, right) {
+            (Fv::Int(a), Fv::Int(b)) => Fv::Int(a.checked_rem(*b).ok_or(Bail)?),
+            (Fv::UInt(a), Fv::UInt(b)) => Fv::UInt(a.checked_rem(*b).ok_or(Bail)?),
+            _ => return Err(Bail),
+        },
+        Op::Index => index(left, right)?,
+        Op::In => Fv::Bool(contains(right, left)?),
+    })
 }

@@ -2,10 +2,11 @@
 //! document values, which hands anything it does not model (and every error) to the
 //! reference interpreter in `policy::cel`.
 
+pub mod compile;
 pub mod functions;
 pub mod interp;
 pub mod run;
 pub mod value;
 
-pub use interp::{Env, Globals, eval};
+pub use interp::{Frame, Globals, eval};
 pub use value::{Bail, Fv};

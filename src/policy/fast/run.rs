@@ -1,31 +1,36 @@
-//! Running a rule on a document with the fast evaluator. A `let` is evaluated when the
-//! assertion needs it, and the others only when the assertion fails (a message may need
-//! them); a `let` that reads no subject variable is evaluated once per document. Expressions
-//! the fast evaluator gives up on are evaluated by the reference interpreter, from the same
-//! budget; messages of findings are rendered by the reference path, from the same values.
+//! Running a rule on a document with the fast evaluator. A `let` is evaluated when an
+//! expression first reads it (so `!deleted || …` never computes what `…` needs for a course
+//! that is not deleted), every `let` when the assertion fails (a message may need them), and a
+//! `let` that reads no subject variable once per document. Expressions the fast evaluator
+//! gives up on are evaluated by the reference interpreter, from the same budget, after the
+//! `let`s they read; messages of findings are rendered by the reference path, from the same
+//! values. A subject that passes costs no allocation beyond what its expressions compute.
 
 use serde_json::Value;
+use serde_json_path::{NormalizedPath, PathElement};
 
-use super::{Bail, Env, Fv, Globals};
+use super::compile::Node;
+use super::interp::Lets;
+use super::{Bail, Frame, Fv, Globals};
 use crate::diagnostic::Diagnostic;
-use crate::pointer;
 use crate::policy::cel::{self, Bindings, EvalError, Expression, budget};
-use crate::policy::eval::{
-    Params, Scope, Subject, report, rule_error, subjects, target, with_error,
-};
-use crate::policy::rule::{LetPlan, PolicyRule};
+use crate::policy::eval::{Params, Scope, Subject, report, rule_error, target, with_error};
+use crate::policy::rule::PolicyRule;
 
 /// Evaluation context of one rule on one document.
 struct Ctx<'a, 's> {
+    rule: &'a PolicyRule,
     doc: &'s Subject<'a>,
     scope: &'s Scope<'a>,
     params: Params<'a>,
 }
 
-/// A `let` evaluated once for the document: its value or its error.
-type Hoisted<'a> = Option<Result<Fv<'a>, EvalError>>;
+/// Why an expression has no value: the error, and the `let` it came from (if it came from one
+/// the expression reads).
+type Failure = (Option<usize>, EvalError);
 
-/// Runs `rule` on `doc`; `at` follows the subject being checked (see `eval::run`).
+/// Runs `rule` on `doc`; `at` is set to the subject being checked when the step budget runs
+/// out (see `eval::run`).
 pub fn run<'a>(
     rule: &'a PolicyRule,
     params: Params<'a>,
@@ -33,37 +38,65 @@ pub fn run<'a>(
     scope: &Scope<'a>,
     at: &mut String,
 ) -> Vec<Diagnostic> {
+    let compiled = &rule.fast;
+    let layout = &compiled.layout;
     let globals = Globals {
         tables: Fv::from_json(scope.tables),
         library: scope.library,
         workspace: scope.workspace,
     };
-    let mut env = Env {
-        vars: Vec::with_capacity(16),
+    let mut f = Frame {
+        slots: vec![Fv::Null; layout.size],
+        // Comprehension slots (after the named ones) are always written before being read.
+        bound: (0..layout.size).map(|i| i >= layout.names.len()).collect(),
+        lets: Lets {
+            base: layout.lets,
+            nodes: &compiled.lets,
+            hoist: &rule.plan.hoist,
+            hoisted: vec![None; rule.lets.len()],
+        },
         globals: &globals,
     };
-    // Positions 0 and 1: `bindings` hands the reference interpreter the converted originals.
-    env.vars.push(("doc", Fv::from_json(doc.value)));
-    env.vars.push(("params", Fv::from_json(params.json)));
-    let ctx = Ctx { doc, scope, params };
+    f.slots[0] = Fv::from_json(doc.value);
+    f.slots[1] = Fv::from_json(params.json);
+    f.bound[0] = true;
+    f.bound[1] = true;
+    let ctx = Ctx {
+        rule,
+        doc,
+        scope,
+        params,
+    };
     let mut out = Vec::new();
-    for (name, expr) in &rule.with {
-        match ctx.eval(expr, &mut env) {
-            Ok(value) => env.vars.push((name, value)),
+    for (i, (name, expr)) in rule.with.iter().enumerate() {
+        match ctx.eval(expr, &compiled.with[i], &[], &mut f) {
+            Ok(value) => {
+                f.slots[2 + i] = value;
+                f.bound[2 + i] = true;
+            }
             Err(_) if budget::exhausted() => return out,
-            Err(e) => {
+            Err((_, e)) => {
                 out.extend(with_error(rule, name, expr, &e, doc, scope));
                 return out;
             }
         }
     }
-    let base = env.vars.len();
-    let mut hoisted: Vec<Hoisted<'a>> = vec![None; rule.lets.len()];
-    for subject in subjects(rule, doc.value) {
-        *at = subject;
-        env.vars.truncate(base);
-        let found = check_subject(rule, at, &mut env, &mut hoisted, &ctx);
+    let root;
+    let located;
+    let subjects: Vec<(&NormalizedPath<'a>, &'a Value)> = match &rule.each {
+        Some(path) => {
+            located = path.query_located(doc.value);
+            located.iter().map(|n| (n.location(), n.node())).collect()
+        }
+        None => {
+            root = NormalizedPath::default();
+            vec![(&root, doc.value)]
+        }
+    };
+    for (location, node) in subjects {
+        let found = check_subject(&ctx, location, node, &mut f);
         if !budget::spend(1) {
+            *at = location.to_json_pointer();
             break;
         }
         out.extend(found);
@@ -72,105 +105,124 @@ pub fn run<'a>(
 }
 
 fn check_subject<'a>(
-    rule: &'a PolicyRule,
-    subject: &str,
-    env: &mut Env<'a, '_>,
-    hoisted: &mut [Hoisted<'a>],
     ctx: &Ctx<'a, '_>,
+    location: &NormalizedPath<'a>,
+    node: &'a Value,
+    f: &mut Frame<'a, '_>,
 ) -> Option<Diagnostic> {
-    bind_subject(env, ctx.doc.value, subject, &rule.plan);
-    let target = target(rule, subject);
-    let fail = |name: &str, expr: &Expression, e: &EvalError| {
-        let span = ctx.doc.spans.value_or_ancestor(&target);
-        (!ctx.doc.flagged).then(|| rule_error(rule, name, expr, e, span, subject, ctx.scope.lang))
-    };
-    let mut done = vec![false; rule.lets.len()];
-    for &i in &rule.plan.assert_deps {
-        if let Err((j, e)) = need(i, rule, env, hoisted, &mut done, ctx) {
-            let (name, expr) = &rule.lets[j];
-            return fail(&format!("let.{name}"), expr, &e);
-        }
+    let rule = ctx.rule;
+    let layout = &rule.fast.layout;
+    for b in &mut f.bound[layout.subject..layout.names.len()] {
+        *b = false;
     }
-    let holds = match ctx.eval(&rule.assert, env) {
+    bind_subject(f, ctx, location, node);
+    let fail = |(from, e): Failure, own: (&str, &Expression)| {
+        let (name, expr) = match from {
+            Some(j) => (format!("let.{}", rule.lets[j].0), &rule.lets[j].1),
+            None => (own.0.to_owned(), own.1),
+        };
+        let subject = location.to_json_pointer();
+        let span = ctx.doc.spans.value_or_ancestor(&target(rule, &subject));
+        (!ctx.doc.flagged)
+            .then(|| rule_error(rule, &name, expr, &e, span, &subject, ctx.scope.lang))
+    };
+    let assert = ("assert", &rule.assert);
+    let holds = match ctx.eval(&rule.assert, &rule.fast.assert, &rule.plan.assert_deps, f) {
         Ok(Fv::Bool(b)) => b,
         Ok(other) => {
             let e = EvalError(format!(
                 "the assertion gave {} instead of true or false",
                 cel::display(other.to_cel().as_ref(), ", ")
             ));
-            return fail("assert", &rule.assert, &e);
+            return fail((None, e), assert);
         }
-        Err(e) => return fail("assert", &rule.assert, &e),
+        Err(failure) => return fail(failure, assert),
     };
     if holds {
         return None;
     }
     for i in 0..rule.lets.len() {
-        if let Err((j, e)) = need(i, rule, env, hoisted, &mut done, ctx) {
-            let (name, expr) = &rule.lets[j];
-            return fail(&format!("let.{name}"), expr, &e);
+        if let Err(failure) = need(i, ctx, f) {
+            return fail(failure, assert);
         }
     }
-    let bindings = ctx.bindings(env);
-    report(rule, subject, target, &bindings, ctx.doc, ctx.scope)
+    let bindings = ctx.bindings(f);
+    let subject = location.to_json_pointer();
+    let target = target(rule, &subject);
+    report(rule, &subject, target, &bindings, ctx.doc, ctx.scope)
 }
 
 /// Binds `let` number `i` (after the earlier ones it reads), unless it is bound already.
-fn need<'a>(
-    i: usize,
-    rule: &'a PolicyRule,
-    env: &mut Env<'a, '_>,
-    hoisted: &mut [Hoisted<'a>],
-    done: &mut [bool],
-    ctx: &Ctx<'a, '_>,
-) -> Result<(), (usize, EvalError)> {
-    if done[i] {
+fn need<'a>(i: usize, ctx: &Ctx<'a, '_>, f: &mut Frame<'a, '_>) -> Result<(), Failure> {
+    let rule = ctx.rule;
+    let slot = rule.fast.layout.lets + i;
+    if f.bound[slot] {
         return Ok(());
     }
-    for &j in &rule.plan.deps[i] {
-        need(j, rule, env, hoisted, done, ctx)?;
-    }
-    let (name, expr) = &rule.lets[i];
-    let value = if rule.plan.hoist[i] {
-        match &hoisted[i] {
-            Some(cached) => cached.clone(),
-            None => {
-                let result = ctx.eval(expr, env);
-                hoisted[i] = Some(result.clone());
-                result
+    let (_, expr) = &rule.lets[i];
+    let hoist = rule.plan.hoist[i];
+    let value = match &f.lets.hoisted[i] {
+        Some(Ok(cached)) if hoist => cached.clone(),
+        Some(Err(e)) if hoist => return Err((Some(i), e.clone())),
+        _ => {
+            let result = ctx.eval(expr, &rule.fast.lets[i], &rule.plan.deps[i], f);
+            if hoist && let Err((None, e)) = &result {
+                f.lets.hoisted[i] = Some(Err(e.clone()));
             }
+            result.map_err(|(from, e)| (from.or(Some(i)), e))?
         }
-    } else {
-        ctx.eval(expr, env)
     };
-    env.vars.push((name, value.map_err(|e| (i, e))?));
-    done[i] = true;
+    if hoist {
+        f.lets.hoisted[i] = Some(Ok(value.clone()));
+    }
+    f.slots[slot] = value;
+    f.bound[slot] = true;
     Ok(())
 }
 
 impl<'a> Ctx<'a, '_> {
-    /// Evaluates `expr`, with the reference interpreter when the fast one gives up.
-    fn eval(&self, expr: &'a Expression, env: &mut Env<'a, '_>) -> Result<Fv<'a>, EvalError> {
+    /// Evaluates `expr` (compiled as `node`). When the fast evaluator gives up, the `let`s
+    /// it reads (`deps`) are evaluated one by one and the reference interpreter evaluates it.
+    fn eval(
+        &self,
+        expr: &'a Expression,
+        node: &'a Node,
+        deps: &[usize],
+        f: &mut Frame<'a, '_>,
+    ) -> Result<Fv<'a>, Failure> {
         let saved = budget::snapshot();
-        match super::eval(expr.ast(), env) {
+        match super::eval(node, f) {
             Ok(value) => Ok(value),
-            Err(Bail) if budget::exhausted() => Err(EvalError("step budget exhausted".to_owned())),
+            Err(Bail) if budget::exhausted() => {
+                Err((None, EvalError("step budget exhausted".to_owned())))
+            }
             Err(Bail) => {
                 budget::restore(saved);
-                let bindings = self.bindings(env);
-                self.scope.runtime.eval(expr, &bindings).map(Fv::from_cel)
+                for &j in deps {
+                    need(j, self, f)?;
+                }
+                let bindings = self.bindings(f);
+                self.scope
+                    .runtime
+                    .eval(expr, &bindings)
+                    .map(Fv::from_cel)
+                    .map_err(|e| (None, e))
             }
         }
     }
 
-    /// The variables as the reference interpreter's.
-    fn bindings(&self, env: &Env<'a, '_>) -> Bindings {
+    /// The bound variables as the reference interpreter's, in the reference's order.
+    fn bindings(&self, f: &Frame<'a, '_>) -> Bindings {
         let mut bindings = Bindings::default();
-        for (i, (name, value)) in env.vars.iter().enumerate() {
+        let names = &self.rule.fast.layout.names;
+        for (i, name) in names.iter().enumerate() {
+            if !f.bound[i] {
+                continue;
+            }
             let converted = match i {
                 0 => self.doc.cel().boxed(),
                 1 => self.params.cel.boxed(),
-                _ => value.to_cel(),
+                _ => f.slots[i].to_cel(),
             };
             bindings.set(name, converted);
         }
@@ -179,70 +231,62 @@ impl<'a> Ctx<'a, '_> {
 }
 
 /// Binds `self`, `parent`, `ancestors`, `index`, `key` and `path` for the subject at
-/// `subject`, as `eval::bind_subject` does for the reference path.
-fn bind_subject<'a>(env: &mut Env<'a, '_>, root: &'a Value, subject: &str, plan: &LetPlan) {
-    let tokens = pointer::tokens(subject);
-    let mut chain: Vec<&'a Value> = vec![root];
-    for token in &tokens {
-        let Some(next) = chain.last().and_then(|v| child(v, token)) else {
-            break;
+/// `location`, as `eval::bind_subject` does for the reference path.
+fn bind_subject<'a>(
+    f: &mut Frame<'a, '_>,
+    ctx: &Ctx<'a, '_>,
+    location: &NormalizedPath<'a>,
+    node: &'a Value,
+) {
+    let plan = &ctx.rule.plan;
+    let base = ctx.rule.fast.layout.subject;
+    let root = ctx.doc.value;
+    // The containers on the way down, and whether the subject sits in a list.
+    let mut parent: Option<&'a Value> = None;
+    let mut container: Option<&'a Value> = None;
+    let mut current = root;
+    let mut ancestors: Vec<Fv<'a>> = Vec::new();
+    let mut path: Vec<Fv<'a>> = Vec::new();
+    let mut last: Option<&PathElement<'a>> = None;
+    for element in location.iter() {
+        if current.is_object() {
+            parent = Some(current);
+            if plan.ancestors {
+                ancestors.push(Fv::from_json(current));
+            }
+        }
+        container = Some(current);
+        if plan.path {
+            path.push(match element {
+                PathElement::Index(i) if current.is_array() => Fv::Int(*i as i64),
+                PathElement::Index(i) => Fv::text(&i.to_string()),
+                PathElement::Name(k) => Fv::Str(k),
+            });
+        }
+        current = match element {
+            PathElement::Name(k) => current.get(*k).unwrap_or(current),
+            PathElement::Index(i) => current.get(*i).unwrap_or(current),
         };
-        chain.push(next);
+        last = Some(element);
     }
-    let this = chain.pop().unwrap_or(root);
-    let in_list = chain.last().is_some_and(|c| c.is_array());
-    let ancestors: Vec<&'a Value> = chain
-        .iter()
-        .rev()
-        .filter(|v| !v.is_array())
-        .copied()
-        .collect();
-    let parent = ancestors.first().map_or(Fv::Null, |p| Fv::from_json(p));
-    let index = tokens
-        .last()
-        .and_then(|t| t.parse::<i64>().ok())
-        .filter(|_| in_list)
-        .unwrap_or(-1);
-    let key = tokens
-        .last()
-        .filter(|_| index < 0)
-        .map_or(Fv::Null, |k| Fv::text(k));
-    env.vars.push(("self", Fv::from_json(this)));
-    env.vars.push(("parent", parent));
-    let ancestors = if plan.ancestors {
-        ancestors.into_iter().map(Fv::from_json).collect()
-    } else {
-        Vec::new()
+    ancestors.reverse();
+    let in_list = container.is_some_and(Value::is_array);
+    let (index, key) = match last {
+        Some(PathElement::Index(i)) if in_list => (Fv::Int(*i as i64), Fv::Null),
+        Some(PathElement::Index(i)) => (Fv::Int(-1), Fv::text(&i.to_string())),
+        Some(PathElement::Name(k)) => (Fv::Int(-1), Fv::Str(k)),
+        None => (Fv::Int(-1), Fv::Null),
     };
-    env.vars.push(("ancestors", Fv::list(ancestors)));
-    env.vars.push(("index", Fv::Int(index)));
-    env.vars.push(("key", key));
-    let path = if plan.path {
-        let mut at: Vec<&Value> = vec![root];
-        tokens
-            .iter()
-            .map(|t| {
-                let in_list = at.last().is_some_and(|c| c.is_array());
-                if let Some(next) = at.last().and_then(|c| child(c, t)) {
-                    at.push(next);
-                }
-                match t.parse::<i64>() {
-                    Ok(i) if in_list => Fv::Int(i),
-                    _ => Fv::text(t),
-                }
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    env.vars.push(("path", Fv::list(path)));
-}
-
-/// The element at a JSON Pointer token.
-fn child<'a>(value: &'a Value, token: &str) -> Option<&'a Value> {
-    match value {
-        Value::Object(map) => map.get(token),
-        Value::Array(items) => items.get(token.parse::<usize>().ok()?),
-        _ => None,
+    let values = [
+        Fv::from_json(node),
+        parent.map_or(Fv::Null, Fv::from_json),
+        Fv::list(ancestors),
+        index,
+        key,
+        Fv::list(path),
+    ];
+    for (i, value) in values.into_iter().enumerate() {
+        f.slots[base + i] = value;
+        f.bound[base + i] = true;
     }
 }

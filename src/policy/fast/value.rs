@@ -123,6 +123,12 @@ impl<'a> Fv<'a> {
     /// `Err` when this is not a map.
     pub fn map_get(&self, key: &str) -> Result<Option<Fv<'a>>, Bail> {
         match self {
+            // Small objects (a course, a matrix row) are searched in order: cheaper than
+            // hashing the key.
+            Fv::Json(Value::Object(map)) if map.len() <= 16 => Ok(map
+                .iter()
+                .find(|(k, _)| k.as_str() == key)
+                .map(|(_, v)| Fv::from_json(v))),
             Fv::Json(Value::Object(map)) => Ok(map.get(key).map(Fv::from_json)),
             Fv::Map(entries) => Ok(entries
                 .iter()

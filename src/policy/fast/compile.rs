@@ -1,0 +1,470 @@
+//! Compiling a rule's expressions for the fast evaluator, once per rule: variables become
+//! slots of a fixed frame, operators and functions become enum tags, and every construct
+//! the fast evaluator does not model becomes [`Node::Bail`] (the reference interpreter then
+//! evaluates the whole expression).
+
+use cel::IdedExpr;
+use cel::common::ast::{ComprehensionExpr, EntryExpr, Expr, LiteralValue};
+
+use crate::policy::cel::Expression;
+use crate::policy::rule::SUBJECT_VARS;
+
+/// An expression compiled for the fast evaluator.
+#[derive(Debug, Default)]
+pub enum Node {
+    /// `null`.
+    Null,
+    /// A bool literal.
+    Bool(bool),
+    /// An int literal.
+    Int(i64),
+    /// A uint literal.
+    UInt(u64),
+    /// A double literal.
+    Double(f64),
+    /// A string literal.
+    Str(Box<str>),
+    /// A variable, by frame slot.
+    Var(usize),
+    /// The reference tables.
+    Tables,
+    /// `operand.field`, or `has(operand.field)` when `test`.
+    Select(Box<Node>, Box<str>, bool),
+    /// `c ? a : b`.
+    Cond(Box<[Node; 3]>),
+    /// `a && b`.
+    And(Box<[Node; 2]>),
+    /// `a || b`.
+    Or(Box<[Node; 2]>),
+    /// `!a`.
+    Not(Box<Node>),
+    /// `-a`.
+    Neg(Box<Node>),
+    /// The loop condition of `all`/`exists`: true unless `a` is false.
+    NotStrictlyFalse(Box<Node>),
+    /// A binary operator.
+    Binary(Op, Box<[Node; 2]>),
+    /// A global function.
+    Call(Func, Vec<Node>),
+    /// A method: target, then arguments.
+    Method(Method, Box<Node>, Vec<Node>),
+    /// A list literal.
+    List(Vec<Node>),
+    /// A map literal.
+    Map(Vec<(Node, Node)>),
+    /// `map`/`filter`: append `items` for each element (that passes `guard`).
+    Collect(Box<Collect>),
+    /// Any other comprehension (`all`, `exists`, `exists_one`).
+    Fold(Box<Fold>),
+    /// Something only the reference interpreter handles.
+    #[default]
+    Bail,
+}
+
+/// A `map`/`filter` comprehension.
+#[derive(Debug)]
+pub struct Collect {
+    /// The list or map iterated.
+    pub range: Node,
+    /// Slot of the element variable.
+    pub slot: usize,
+    /// Loop condition.
+    pub cond: Node,
+    /// Filter.
+    pub guard: Option<Node>,
+    /// Appended per element.
+    pub items: Vec<Node>,
+}
+
+/// A general comprehension.
+#[derive(Debug)]
+pub struct Fold {
+    /// The list or map iterated.
+    pub range: Node,
+    /// Slot of the element variable.
+    pub slot: usize,
+    /// Slot of the accumulator.
+    pub accu: usize,
+    /// Initial accumulator.
+    pub init: Node,
+    /// Loop condition.
+    pub cond: Node,
+    /// Next accumulator.
+    pub step: Node,
+    /// Result.
+    pub result: Node,
+}
+
+/// Binary operators.
+#[derive(Debug, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Index,
+    In,
+}
+
+/// Global functions.
+#[derive(Debug, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum Func {
+    Size,
+    Int,
+    Double,
+    String,
+    Matches,
+    Lookup,
+    HasDoc,
+    Docs,
+    Sum,
+    Percent,
+    Round,
+    Decimals,
+    Ceil,
+    Floor,
+    IndexOf,
+    Duplicates,
+    Join,
+    LevelsOf,
+    WorkAreasOf,
+    TasksOf,
+    TasksOfArea,
+    TaskName,
+    WorkAreaName,
+    LevelPointer,
+    WorkAreaPointer,
+    TaskPointer,
+}
+
+/// Methods.
+#[derive(Debug, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum Method {
+    Size,
+    Contains,
+    StartsWith,
+    EndsWith,
+    Matches,
+    Flatten,
+}
+
+fn func(name: &str) -> Option<Func> {
+    Some(match name {
+        "size" => Func::Size,
+        "int" => Func::Int,
+        "double" => Func::Double,
+        "string" => Func::String,
+        "matches" => Func::Matches,
+        "lookup" => Func::Lookup,
+        "hasDoc" => Func::HasDoc,
+        "docs" => Func::Docs,
+        "sum" => Func::Sum,
+        "percent" => Func::Percent,
+        "round" => Func::Round,
+        "decimals" => Func::Decimals,
+        "ceil" => Func::Ceil,
+        "floor" => Func::Floor,
+        "indexOf" => Func::IndexOf,
+        "duplicates" => Func::Duplicates,
+        "join" => Func::Join,
+        "levelsOf" => Func::LevelsOf,
+        "workAreasOf" => Func::WorkAreasOf,
+        "tasksOf" => Func::TasksOf,
+        "tasksOfArea" => Func::TasksOfArea,
+        "taskName" => Func::TaskName,
+        "workAreaName" => Func::WorkAreaName,
+        "levelPointer" => Func::LevelPointer,
+        "workAreaPointer" => Func::WorkAreaPointer,
+        "taskPointer" => Func::TaskPointer,
+        _ => return None,
+    })
+}
+
+fn method(name: &str) -> Option<Method> {
+    Some(match name {
+        "size" => Method::Size,
+        "contains" => Method::Contains,
+        "startsWith" => Method::StartsWith,
+        "endsWith" => Method::EndsWith,
+        "matches" => Method::Matches,
+        "flatten" => Method::Flatten,
+        _ => return None,
+    })
+}
+
+fn op(name: &str) -> Option<Op> {
+    Some(match name {
+        "_==_" => Op::Eq,
+        "_!=_" => Op::Ne,
+        "_<_" => Op::Lt,
+        "_<=_" => Op::Le,
+        "_>_" => Op::Gt,
+        "_>=_" => Op::Ge,
+        "_+_" => Op::Add,
+        "_-_" => Op::Sub,
+        "_*_" => Op::Mul,
+        "_/_" => Op::Div,
+        "_%_" => Op::Rem,
+        "_[_]" => Op::Index,
+        "@in" => Op::In,
+        _ => return None,
+    })
+}
+
+/// The frame of a rule: which slot holds which variable.
+///
+/// Slots: `doc`, `params`, the `with` bindings, the six subject variables, the `let`s, then
+/// for each expression two per nesting level of its comprehensions.
+#[derive(Debug, Default)]
+pub struct Layout {
+    /// Name of each fixed slot.
+    pub names: Vec<String>,
+    /// First subject slot.
+    pub subject: usize,
+    /// First `let` slot.
+    pub lets: usize,
+    /// Frame size, comprehension slots included.
+    pub size: usize,
+}
+
+/// A rule's expressions compiled for the fast evaluator.
+#[derive(Debug, Default)]
+pub struct Compiled {
+    /// The frame.
+    pub layout: Layout,
+    /// Each `with`.
+    pub with: Vec<Node>,
+    /// Each `let`.
+    pub lets: Vec<Node>,
+    /// The assertion.
+    pub assert: Node,
+}
+
+/// Compiles a rule's `with`, `let` and `assert`.
+pub fn rule(
+    with: &[(String, Expression)],
+    lets: &[(String, Expression)],
+    assert: &Expression,
+) -> Compiled {
+    let mut names = vec!["doc".to_owned(), "params".to_owned()];
+    names.extend(with.iter().map(|(n, _)| n.clone()));
+    let subject = names.len();
+    names.extend(SUBJECT_VARS.iter().map(|s| (*s).to_owned()));
+    let let_base = names.len();
+    names.extend(lets.iter().map(|(n, _)| n.clone()));
+    let fixed = names.len();
+    // Each expression gets its own comprehension slots: a `let` evaluated on first read,
+    // inside another expression's loop, must not overwrite that loop's variables.
+    let mut end = fixed;
+    let mut compile = |visible: Vec<(String, usize)>, expr: &Expression| {
+        let mut scope = Scope {
+            visible,
+            next: end,
+            max: end,
+        };
+        let node = scope.node(expr.ast());
+        end = scope.max;
+        node
+    };
+    let base =
+        |n: usize| -> Vec<(String, usize)> { (0..n).map(|i| (names[i].clone(), i)).collect() };
+    let with_nodes = (0..with.len())
+        .map(|i| compile(base(2 + i), &with[i].1))
+        .collect();
+    let let_nodes = (0..lets.len())
+        .map(|i| compile(base(let_base + i), &lets[i].1))
+        .collect();
+    let assert = compile(base(fixed), assert);
+    let end = end;
+    Compiled {
+        layout: Layout {
+            names,
+            subject,
+            lets: let_base,
+            size: end,
+        },
+        with: with_nodes,
+        lets: let_nodes,
+        assert,
+    }
+}
+
+/// Names in scope while compiling one expression.
+struct Scope {
+    /// Name → slot, innermost last.
+    visible: Vec<(String, usize)>,
+    /// Next free comprehension slot.
+    next: usize,
+    /// Frame size needed so far.
+    max: usize,
+}
+
+impl Scope {
+    fn node(&mut self, e: &IdedExpr) -> Node {
+        match &e.expr {
+            Expr::Literal(literal) => match literal {
+                LiteralValue::Boolean(b) => Node::Bool(*b.inner()),
+                LiteralValue::Double(d) => Node::Double(*d.inner()),
+                LiteralValue::Int(i) => Node::Int(*i.inner()),
+                LiteralValue::UInt(u) => Node::UInt(*u.inner()),
+                LiteralValue::Null => Node::Null,
+                LiteralValue::String(s) => Node::Str(s.inner().into()),
+                LiteralValue::Bytes(_) => Node::Bail,
+            },
+            Expr::Ident(name) => self.var(name),
+            Expr::Select(select) => Node::Select(
+                Box::new(self.node(&select.operand)),
+                select.field.as_str().into(),
+                select.test,
+            ),
+            Expr::Call(call) => {
+                let name = call.func_name.as_str();
+                let args = &call.args;
+                match (&call.target, name, args.len()) {
+                    (None, "_?_:_", 3) => Node::Cond(Box::new([
+                        self.node(&args[0]),
+                        self.node(&args[1]),
+                        self.node(&args[2]),
+                    ])),
+                    (None, "_&&_", 2) => Node::And(Box::new(self.pair(args))),
+                    (None, "_||_", 2) => Node::Or(Box::new(self.pair(args))),
+                    (None, "!_", 1) => Node::Not(Box::new(self.node(&args[0]))),
+                    (None, "-_", 1) => Node::Neg(Box::new(self.node(&args[0]))),
+                    (None, "@not_strictly_false", 1) => {
+                        Node::NotStrictlyFalse(Box::new(self.node(&args[0])))
+                    }
+                    (None, _, 2) if op(name).is_some() => {
+                        Node::Binary(op(name).unwrap_or(Op::Eq), Box::new(self.pair(args)))
+                    }
+                    (None, _, _) => match func(name) {
+                        Some(f) => Node::Call(f, args.iter().map(|a| self.node(a)).collect()),
+                        None => Node::Bail,
+                    },
+                    (Some(target), _, _) => {
+                        // `lists.range(3)`, `math.abs(x)`: a qualified name, not a method.
+                        if let Expr::Ident(q) = &target.expr
+                            && !self.visible.iter().any(|(n, _)| n == q)
+                            && q != "tables"
+                        {
+                            return Node::Bail;
+                        }
+                        match method(name) {
+                            Some(m) => Node::Method(
+                                m,
+                                Box::new(self.node(target)),
+                                args.iter().map(|a| self.node(a)).collect(),
+                            ),
+                            None => Node::Bail,
+                        }
+                    }
+                }
+            }
+            Expr::List(list) if list.optional_indices.is_empty() => {
+                Node::List(list.elements.iter().map(|e| self.node(e)).collect())
+            }
+            Expr::Map(map) => {
+                let mut entries = Vec::with_capacity(map.entries.len());
+                for entry in &map.entries {
+                    match &entry.expr {
+                        EntryExpr::MapEntry(e) if !e.optional => {
+                            entries.push((self.node(&e.key), self.node(&e.value)));
+                        }
+                        _ => return Node::Bail,
+                    }
+                }
+                Node::Map(entries)
+            }
+            Expr::Comprehension(c) if c.iter_var2.is_none() => self.comprehension(c),
+            _ => Node::Bail,
+        }
+    }
+
+    fn pair(&mut self, args: &[IdedExpr]) -> [Node; 2] {
+        [self.node(&args[0]), self.node(&args[1])]
+    }
+
+    fn var(&self, name: &str) -> Node {
+        match self.visible.iter().rev().find(|(n, _)| n == name) {
+            Some((_, slot)) => Node::Var(*slot),
+            None if name == "tables" => Node::Tables,
+            None => Node::Bail,
+        }
+    }
+
+    fn comprehension(&mut self, c: &ComprehensionExpr) -> Node {
+        let range = self.node(&c.iter_range);
+        let init = self.node(&c.accu_init);
+        let (slot, accu) = (self.next, self.next + 1);
+        self.next += 2;
+        self.max = self.max.max(self.next);
+        let before = self.visible.len();
+        self.visible.push((c.accu_var.clone(), accu));
+        self.visible.push((c.iter_var.clone(), slot));
+        let node = match append_step(c) {
+            Some((guard, items)) if matches!(&init, Node::List(l) if l.is_empty()) => {
+                Node::Collect(Box::new(Collect {
+                    range,
+                    slot,
+                    cond: self.node(&c.loop_cond),
+                    guard: guard.map(|g| self.node(g)),
+                    items: items.iter().map(|e| self.node(e)).collect(),
+                }))
+            }
+            _ => Node::Fold(Box::new(Fold {
+                range,
+                slot,
+                accu,
+                init,
+                cond: self.node(&c.loop_cond),
+                step: self.node(&c.loop_step),
+                result: self.node(&c.result),
+            })),
+        };
+        self.visible.truncate(before);
+        self.next -= 2;
+        node
+    }
+}
+
+/// Recognises the loop step of `map` and `filter`: `@result + [e]` or
+/// `g ? @result + [e] : @result`, with `@result` as the result and a constant condition.
+fn append_step<'e>(c: &'e ComprehensionExpr) -> Option<(Option<&'e IdedExpr>, &'e [IdedExpr])> {
+    let accu = c.accu_var.as_str();
+    let is_accu = |e: &IdedExpr| matches!(&e.expr, Expr::Ident(n) if n == accu);
+    let items_of = |e: &'e IdedExpr| -> Option<&'e [IdedExpr]> {
+        let Expr::Call(call) = &e.expr else {
+            return None;
+        };
+        match (call.func_name.as_str(), &call.target, call.args.as_slice()) {
+            ("_+_", None, [lhs, rhs]) if is_accu(lhs) => match &rhs.expr {
+                Expr::List(list) if list.optional_indices.is_empty() => {
+                    Some(list.elements.as_slice())
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    if !is_accu(&c.result) || !matches!(c.loop_cond.expr, Expr::Literal(_)) {
+        return None;
+    }
+    if let Expr::Call(call) = &c.loop_step.expr
+        && call.func_name == "_?_:_"
+        && call.target.is_none()
+        && let [guard, step, otherwise] = call.args.as_slice()
+        && is_accu(otherwise)
+    {
+        return Some((Some(guard), items_of(step)?));
+    }
+    Some((None, items_of(&c.loop_step)?))
+}
