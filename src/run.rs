@@ -2,6 +2,11 @@
 //! (with the configuration's standards and registries), check every document in parallel,
 //! apply `[[ignore]]`, sort ([`finish`]). The language server gathers its own documents (open
 //! buffers win over files) and shares [`finish`].
+//!
+//! Memory does not grow with the number of plans: [`gather`] keeps whole only the documents
+//! other documents refer to (standards, registries, pilot reports) and those it could not
+//! load; of any other file it keeps the identity (kind, id, path) and reads it again when its
+//! turn comes to be checked. A finished report keeps a file's text only when it has findings.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -38,11 +43,88 @@ pub struct Request {
 /// Warnings about the run itself (printed on stderr, never fail it).
 pub type Warnings = Vec<String>;
 
-/// A loaded document of a run.
+/// A document of a run: loaded, or to be read again when it is checked.
+#[derive(Debug)]
+pub enum Held {
+    /// Kept whole.
+    Whole(Document),
+    /// Read once for its identity; read again to be checked.
+    Again {
+        /// The file.
+        input: Input,
+        /// Its kind and id, and its path as printed.
+        identity: Identity,
+    },
+}
+
+/// What the workspace needs of a document it does not keep.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// `kind`.
+    pub kind: Option<String>,
+    /// `id`.
+    pub id: Option<String>,
+    /// The path as printed.
+    pub path: String,
+}
+
+impl Held {
+    /// The document's kind.
+    pub fn kind(&self) -> Option<&str> {
+        match self {
+            Held::Whole(doc) => doc.kind(),
+            Held::Again { identity, .. } => identity.kind.as_deref(),
+        }
+    }
+
+    /// The document's path as printed.
+    pub fn path(&self) -> &str {
+        match self {
+            Held::Whole(doc) => &doc.source.path,
+            Held::Again { identity, .. } => &identity.path,
+        }
+    }
+
+    /// The document, read again if need be.
+    pub fn into_document(self, limits: &Limits, lang: Lang) -> Document {
+        match self {
+            Held::Whole(doc) => doc,
+            Held::Again { input, .. } => stats::time(Stage::Load, || read(&input, limits, lang)),
+        }
+    }
+
+    /// Keeps `doc` whole if other documents may refer to it (or it could not be loaded);
+    /// otherwise only its identity.
+    fn of(doc: Document, input: &Input) -> Self {
+        let referenced = doc
+            .kind()
+            .is_some_and(|k| crate::workspace::REFERENCED_KINDS.contains(&k));
+        if referenced || doc.value.is_none() {
+            return Held::Whole(doc);
+        }
+        let text = |key: &str| {
+            doc.value
+                .as_ref()
+                .and_then(|v| v.get(key))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        Held::Again {
+            input: input.clone(),
+            identity: Identity {
+                kind: text("kind"),
+                id: text("id"),
+                path: doc.source.path.clone(),
+            },
+        }
+    }
+}
+
+/// A document of a run, and how it came to be in it.
 #[derive(Debug)]
 pub struct Entry {
     /// The document.
-    pub doc: Document,
+    pub doc: Held,
     /// Named explicitly or found by walking.
     pub origin: Origin,
     /// Where it is (joined to the working directory); `None` for stdin.
@@ -82,8 +164,9 @@ pub fn gather(engine: &Engine, request: &Request, cwd: &Path) -> (Vec<Entry>, Wa
         .par_iter()
         .map(|input| {
             let path = discover::normalize(&cwd.join(&input.path));
+            let doc = stats::time(Stage::Load, || read(input, limits, lang));
             Entry {
-                doc: stats::time(Stage::Load, || read(input, limits, lang)),
+                doc: Held::of(doc, input),
                 origin: input.origin,
                 reported: request
                     .only
@@ -95,7 +178,12 @@ pub fn gather(engine: &Engine, request: &Request, cwd: &Path) -> (Vec<Entry>, Wa
         .collect();
     for folder in &discovery.unreadable {
         entries.push(Entry {
-            doc: io_error_document(folder.display.clone(), &folder.error, lang, true),
+            doc: Held::Whole(io_error_document(
+                folder.display.clone(),
+                &folder.error,
+                lang,
+                true,
+            )),
             origin: Origin::Explicit,
             path: None,
             reported: request.only.is_none(),
@@ -110,7 +198,7 @@ pub fn gather(engine: &Engine, request: &Request, cwd: &Path) -> (Vec<Entry>, Wa
             Err(e) => io_error_document(name.clone(), &e, lang, false),
         };
         entries.push(Entry {
-            doc,
+            doc: Held::Whole(doc),
             origin: Origin::Explicit,
             path: Some(discover::normalize(&cwd.join(name))),
             reported: true,
@@ -128,12 +216,26 @@ pub fn finish(
     mut warnings: Warnings,
 ) -> (RunReport, Warnings) {
     let lang = engine.lang;
+    let limits = &engine.config.limits;
     let mut workspace = Workspace::default();
     for entry in &entries {
-        workspace.add(&entry.doc);
+        match &entry.doc {
+            Held::Whole(doc) => workspace.add(doc),
+            Held::Again { identity, .. } => workspace.add_identity(identity),
+        }
     }
     for doc in context_documents(engine, cwd, &mut warnings) {
         workspace.add(&doc);
+    }
+    // A `duplicate-id` label points at the first document with the id: read it again if it
+    // was not kept.
+    let wanted = workspace.thin_duplicates();
+    for entry in &entries {
+        if let Held::Again { input, identity } = &entry.doc
+            && wanted.contains(&identity.path)
+        {
+            workspace.replace(&read(input, limits, lang));
+        }
     }
     let mut kinds: Vec<&str> = entries
         .iter()
@@ -146,12 +248,21 @@ pub fn finish(
     let run = engine.prepare(workspace);
     let places: HashMap<String, PathBuf> = entries
         .iter()
-        .filter_map(|e| Some((e.doc.source.path.clone(), e.path.clone()?)))
+        .filter_map(|e| Some((e.doc.path().to_owned(), e.path.clone()?)))
         .collect();
     let mut files: Vec<FileReport> = entries
         .into_par_iter()
         .filter(|entry| entry.reported)
-        .filter_map(|entry| engine.check(entry.doc, entry.origin, &run))
+        .filter_map(|entry| {
+            let doc = entry.doc.into_document(limits, lang);
+            let mut report = engine.check(doc, entry.origin, &run)?;
+            if report.diagnostics.is_empty() {
+                // Nothing to show from it: keep its name, not its text.
+                report.source =
+                    crate::diagnostic::SourceFile::new(report.source.path.clone(), String::new());
+            }
+            Some(report)
+        })
         .collect();
     let root = discover::normalize(&engine.config.root);
     let relative = |file: &FileReport| {

@@ -64,6 +64,53 @@ impl Workspace {
         entries.sort_by(|a, b| a.source.path.cmp(&b.source.path));
     }
 
+    /// Adds a document that is not kept, by its identity (see `run::Held`).
+    pub fn add_identity(&mut self, identity: &crate::run::Identity) {
+        let (Some(kind), Some(id)) = (&identity.kind, &identity.id) else {
+            return;
+        };
+        let entry = Entry {
+            source: SourceFile::new(identity.path.clone(), String::new()),
+            index: SpanIndex::default(),
+            value: None,
+            spans: None,
+        };
+        let entries = self
+            .docs
+            .entry(kind.clone())
+            .or_default()
+            .entry(id.clone())
+            .or_default();
+        if entries.iter().any(|e| e.source.path == entry.source.path) {
+            return;
+        }
+        entries.push(entry);
+        entries.sort_by(|a, b| a.source.path.cmp(&b.source.path));
+    }
+
+    /// Paths of the documents added by identity only that are the first of a repeated id (a
+    /// `duplicate-id` label shows their text).
+    pub fn thin_duplicates(&self) -> std::collections::HashSet<String> {
+        self.docs
+            .values()
+            .flat_map(|ids| ids.values())
+            .filter(|entries| entries.len() > 1)
+            .filter_map(|entries| entries.first())
+            .filter(|e| e.source.text.is_empty())
+            .map(|e| e.source.path.clone())
+            .collect()
+    }
+
+    /// Puts `doc` in place of the entry with its path (one added by identity only).
+    pub fn replace(&mut self, doc: &Document) {
+        for ids in self.docs.values_mut() {
+            for entries in ids.values_mut() {
+                entries.retain(|e| e.source.path != doc.source.path);
+            }
+        }
+        self.add(doc);
+    }
+
     /// The document of `kind` with `id` (the first by path when duplicated).
     pub fn get(&self, kind: &str, id: &str) -> Option<&Entry> {
         self.docs.get(kind)?.get(id)?.first()

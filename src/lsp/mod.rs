@@ -290,7 +290,7 @@ impl<'o, W: Write> Server<'o, W> {
             };
             seen.insert(path.clone());
             entries.push(Entry {
-                doc,
+                doc: run::Held::Whole(doc),
                 origin: input.origin,
                 reported: open.is_some(),
                 path: Some(path),
@@ -305,7 +305,7 @@ impl<'o, W: Write> Server<'o, W> {
             }
             let display = discover::display_path(path, &self.root);
             entries.push(Entry {
-                doc: self.load(display, path, &open.text, engine),
+                doc: run::Held::Whole(self.load(display, path, &open.text, engine)),
                 origin: Origin::Walked,
                 reported: true,
                 path: Some(path.clone()),
