@@ -106,7 +106,10 @@ fn check(c: &mut Criterion) {
     let (entries, _) = run::gather(&engine, &Request::default(), &cwd);
     let mut workspace = Workspace::default();
     for entry in &entries {
-        workspace.add(&entry.doc);
+        match &entry.doc {
+            run::Held::Whole(doc) => workspace.add(doc),
+            run::Held::Again { identity, .. } => workspace.add_identity(identity),
+        }
     }
     engine.precompile(&["plan"]);
     let prepared = engine.prepare(workspace);
@@ -137,6 +140,7 @@ fn whole(c: &mut Criterion) {
     let built = engine();
     let cwd = examples();
     let mut group = c.benchmark_group("run");
+    group.measurement_time(Duration::from_secs(4));
     group.bench_function("examples-5-files", |b| {
         b.iter(|| run::check(&built, &Request::default(), black_box(&cwd)))
     });

@@ -164,9 +164,20 @@ pub fn gather(engine: &Engine, request: &Request, cwd: &Path) -> (Vec<Entry>, Wa
         .par_iter()
         .map(|input| {
             let path = discover::normalize(&cwd.join(&input.path));
-            let doc = stats::time(Stage::Load, || read(input, limits, lang));
+            let doc = stats::time(Stage::Load, || {
+                if engine.reference {
+                    // The unoptimised path: every file parsed whole, with its spans, and kept.
+                    let whole = |bytes: Vec<u8>| {
+                        let format = Format::from_path(&input.path);
+                        load::load_as(input.display.clone(), &bytes, format, lang, limits, false)
+                    };
+                    Held::Whole(read_bytes(input, limits, lang).map_or_else(|doc| *doc, whole))
+                } else {
+                    read_held(input, limits, lang)
+                }
+            });
             Entry {
-                doc: Held::of(doc, input),
+                doc,
                 origin: input.origin,
                 reported: request
                     .only
@@ -343,33 +354,77 @@ fn context_documents(engine: &Engine, cwd: &Path, warnings: &mut Warnings) -> Ve
 /// not read; anything that is not a regular file (a FIFO, a socket, a device) is not opened,
 /// since reading it could block forever; an unreadable file becomes an `io-error` document.
 pub fn read(input: &Input, limits: &Limits, lang: Lang) -> Document {
-    let display = input.display.clone();
+    match read_bytes(input, limits, lang) {
+        Ok(bytes) => load::load_with(
+            input.display.clone(),
+            &bytes,
+            Format::from_path(&input.path),
+            lang,
+            limits,
+        ),
+        Err(doc) => *doc,
+    }
+}
+
+/// Reads one input for the workspace: a JSON file whose identity can be read without
+/// building its value (and that others do not refer to) is kept as that identity.
+fn read_held(input: &Input, limits: &Limits, lang: Lang) -> Held {
+    let bytes = match read_bytes(input, limits, lang) {
+        Ok(bytes) => bytes,
+        Err(doc) => return Held::Whole(*doc),
+    };
     let format = Format::from_path(&input.path);
+    if let Some((kind, id)) = load::json_identity(&bytes, format, limits)
+        && !kind
+            .as_deref()
+            .is_some_and(|k| crate::workspace::REFERENCED_KINDS.contains(&k))
+    {
+        return Held::Again {
+            input: input.clone(),
+            identity: Identity {
+                kind,
+                id,
+                path: input.display.clone(),
+            },
+        };
+    }
+    let doc = load::load_with(input.display.clone(), &bytes, format, lang, limits);
+    Held::of(doc, input)
+}
+
+/// The bytes of one input, or the document that says why there are none.
+fn read_bytes(input: &Input, limits: &Limits, lang: Lang) -> Result<Vec<u8>, Box<Document>> {
+    let display = input.display.clone();
     let metadata = match std::fs::metadata(&input.path) {
         Ok(metadata) => metadata,
-        Err(e) => return io_error_document(display, &e, lang, false),
+        Err(e) => return Err(Box::new(io_error_document(display, &e, lang, false))),
     };
     if metadata.is_dir() {
         let e = std::io::Error::from(std::io::ErrorKind::IsADirectory);
-        return io_error_document(display, &e, lang, false);
+        return Err(Box::new(io_error_document(display, &e, lang, false)));
     }
     if !metadata.is_file() {
         let e = std::io::Error::other(lang.pick(
             "不是普通文件（管道、套接字或设备）",
             "not a regular file (a pipe, socket or device)",
         ));
-        return io_error_document(display, &e, lang, false);
+        return Err(Box::new(io_error_document(display, &e, lang, false)));
     }
     if metadata.len() > limits.file_size {
-        return load::too_large(display, metadata.len(), limits.file_size, lang);
+        return Err(Box::new(load::too_large(
+            display,
+            metadata.len(),
+            limits.file_size,
+            lang,
+        )));
     }
     // The file may grow between the two calls: never read more than one byte past the limit.
     let mut bytes = Vec::with_capacity(metadata.len() as usize);
     let read = std::fs::File::open(&input.path)
         .and_then(|file| file.take(limits.file_size + 1).read_to_end(&mut bytes));
     match read {
-        Ok(_) => load::load_with(display, &bytes, format, lang, limits),
-        Err(e) => io_error_document(display, &e, lang, false),
+        Ok(_) => Ok(bytes),
+        Err(e) => Err(Box::new(io_error_document(display, &e, lang, false))),
     }
 }
 

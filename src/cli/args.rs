@@ -113,8 +113,9 @@ pub struct CheckArgs {
     /// Worker threads [default: one per core].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Evaluate every rule expression with the reference interpreter, every `let` of every
-    /// subject (slow; for comparing the fast path against it).
+    /// The unoptimised path, for comparing the fast one against it: every file parsed whole
+    /// with its span index and held to the end, every rule expression evaluated by the
+    /// reference interpreter, every `let` of every subject.
     #[arg(long, hide = true)]
     pub reference: bool,
 }

@@ -31,6 +31,187 @@ pub fn fast(text: &str, max_depth: usize) -> Option<Value> {
     Some(value)
 }
 
+/// The top-level `kind` and `id` strings of a JSON text, without building its value: `None`
+/// when [`fast`] might not accept the text (a syntax error, nesting beyond `max_depth`, a
+/// repeated top-level key), so the caller loads it whole instead.
+pub fn sniff(text: &str, max_depth: usize) -> Option<(Option<String>, Option<String>)> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let head = Head { max_depth }.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(head)
+}
+
+/// The top level of a document, for [`sniff`].
+struct Head {
+    max_depth: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Head {
+    type Value = (Option<String>, Option<String>);
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Head {
+    type Value = (Option<String>, Option<String>);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let skip = Skip {
+            depth: 2,
+            max_depth: self.max_depth,
+        };
+        if self.max_depth < 1 {
+            return Err(serde::de::Error::custom("too deep"));
+        }
+        let (mut kind, mut id) = (None, None);
+        let mut seen: Vec<String> = Vec::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if seen.iter().any(|k| *k == key) {
+                return Err(serde::de::Error::custom("repeated key"));
+            }
+            seen.push(key.to_string());
+            match &*key {
+                "kind" | "id" => {
+                    let value = map.next_value_seed(Strict {
+                        depth: 2,
+                        max_depth: self.max_depth,
+                    })?;
+                    let text = value.as_str().map(str::to_owned);
+                    if key == "kind" {
+                        kind = text;
+                    } else {
+                        id = text;
+                    }
+                }
+                _ => map.next_value_seed(skip)?,
+            }
+        }
+        Ok((kind, id))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Skip {
+            depth: 1,
+            max_depth: self.max_depth,
+        }
+        .visit_seq(seq)?;
+        Ok((None, None))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok((None, None))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok((None, None))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok((None, None))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Self::Value, E> {
+        Skip {
+            depth: 1,
+            max_depth: self.max_depth,
+        }
+        .visit_f64(n)?;
+        Ok((None, None))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok((None, None))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok((None, None))
+    }
+}
+
+/// Any JSON value, checked as [`Strict`] checks it (nesting, finite numbers) but not kept.
+#[derive(Clone, Copy)]
+struct Skip {
+    depth: usize,
+    max_depth: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Skip {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Skip {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<(), E> {
+        if n.is_finite() {
+            Ok(())
+        } else {
+            Err(E::custom("not a finite number"))
+        }
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if self.depth > self.max_depth {
+            return Err(serde::de::Error::custom("too deep"));
+        }
+        let child = Skip {
+            depth: self.depth + 1,
+            ..self
+        };
+        while seq.next_element_seed(child)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        if self.depth > self.max_depth {
+            return Err(serde::de::Error::custom("too deep"));
+        }
+        let child = Skip {
+            depth: self.depth + 1,
+            ..self
+        };
+        while map.next_key_seed(child)?.is_some() {
+            map.next_value_seed(child)?;
+        }
+        Ok(())
+    }
+}
+
 /// serde_json's `Value`, refusing repeated keys and nesting beyond a depth.
 struct Strict {
     depth: usize,
@@ -403,5 +584,34 @@ mod tests {
             assert_eq!(fast(refused, 2), None, "{refused:?}");
         }
         assert!(fast("[[1]]", 2).is_some());
+    }
+}
+
+#[cfg(test)]
+mod sniff_tests {
+    use super::*;
+
+    #[test]
+    fn sniffing_reads_kind_and_id_or_refuses() {
+        let doc = r#"{"kind": "plan", "courses": [{"code": "A", "n": 1.5}], "id": "p-1"}"#;
+        assert_eq!(
+            sniff(doc, 512),
+            Some((Some("plan".to_owned()), Some("p-1".to_owned())))
+        );
+        assert_eq!(sniff(r#"{"kind": 3}"#, 512), Some((None, None)));
+        assert_eq!(sniff("[1, 2]", 512), Some((None, None)));
+        for refused in [
+            r#"{"kind": "plan", "kind": "standard"}"#,
+            r#"{"kind": "plan", "a": [[1]]}"#,
+            "{\"kind\": \"plan\", \"a\": \"\u{1}\"}",
+            r#"{"kind": "plan",}"#,
+            r#"{"kind": "plan", "a": 1e400}"#,
+        ] {
+            assert_eq!(sniff(refused, 2), None, "{refused}");
+        }
+        // Whatever it accepts, the fast parser accepts with the same kind and id.
+        let value = fast(doc, 512).unwrap();
+        assert_eq!(value["kind"], "plan");
+        assert_eq!(value["id"], "p-1");
     }
 }

@@ -107,6 +107,19 @@ pub fn load_with(
     lang: Lang,
     limits: &Limits,
 ) -> Document {
+    load_as(path, bytes, format, lang, limits, true)
+}
+
+/// [`load_with`], with the fast path for clean JSON (serde_json, spans built on first use)
+/// or without it (`check --reference`).
+pub fn load_as(
+    path: String,
+    bytes: &[u8],
+    format: Option<Format>,
+    lang: Lang,
+    limits: &Limits,
+    fast: bool,
+) -> Document {
     if bytes.len() as u64 > limits.file_size {
         return too_large(path, bytes.len() as u64, limits.file_size, lang);
     }
@@ -123,7 +136,8 @@ pub fn load_with(
         };
     }
     let depth = limits.depth.min(DEPTH_CEILING);
-    if format == Format::Json
+    if fast
+        && format == Format::Json
         && let Some(value) = json::fast(&source.text, depth)
     {
         return Document {
@@ -153,6 +167,25 @@ pub fn load_with(
         spans: loaded.spans,
         diagnostics: loaded.diagnostics,
     }
+}
+
+/// The top-level `kind` and `id` of a file that [`load_with`] would load as JSON without a
+/// finding, read without building its value; `None` when that is not certain (the caller
+/// loads the file whole).
+pub fn json_identity(
+    bytes: &[u8],
+    format: Option<Format>,
+    limits: &Limits,
+) -> Option<(Option<String>, Option<String>)> {
+    if bytes.len() as u64 > limits.file_size {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if format.unwrap_or_else(|| Format::sniff(text)) != Format::Json {
+        return None;
+    }
+    json::sniff(text, limits.depth.min(DEPTH_CEILING))
 }
 
 /// The document of a file too large to read: a `file-too-large` finding and nothing else.
