@@ -32,8 +32,6 @@ pub struct Engine {
     pub lang: Lang,
     /// Each policy rule's effective parameters, as JSON and as CEL values.
     params: HashMap<String, (Value, Shared)>,
-    /// Reference tables, as one CEL value, built on first use.
-    tables: OnceLock<Shared>,
     /// Reference tables, as one JSON object.
     tables_json: OnceLock<Arc<Value>>,
     /// Evaluate rules with the reference path only (`check --reference`).
@@ -49,6 +47,7 @@ pub struct Run {
     runtime: Runtime,
     library: Arc<Library>,
     tables: Arc<Value>,
+    tables_cel: OnceLock<Shared>,
 }
 
 impl std::fmt::Debug for Run {
@@ -92,7 +91,6 @@ impl Engine {
             config,
             lang,
             params,
-            tables: OnceLock::new(),
             tables_json: OnceLock::new(),
             reference: false,
             table_data,
@@ -127,27 +125,21 @@ impl Engine {
         // Decided from the rule files, without compiling any rule (the workspace's kinds
         // would not do: a document without an id is checked but not indexed).
         let needs_tables = self.rules.policies().any(|p| p.reads_tables);
-        let (globals, tables) = if needs_tables {
-            let json = self
-                .tables_json
-                .get_or_init(|| Arc::new(crate::tables::to_json(&self.table_data)));
-            let tables = self
-                .tables
-                .get_or_init(|| Shared::new(cel_value::from_json(json)));
-            (vec![("tables", tables.boxed())], json.clone())
+        let tables = if needs_tables {
+            self.tables_json
+                .get_or_init(|| Arc::new(crate::tables::to_json(&self.table_data)))
+                .clone()
         } else {
-            let empty = Value::Object(serde_json::Map::new());
-            (
-                vec![("tables", cel_value::from_json(&empty))],
-                Arc::new(empty),
-            )
+            Arc::new(Value::Object(serde_json::Map::new()))
         };
-        let runtime = Runtime::new(&library, globals);
+        // `tables` reaches the reference interpreter as a binding, converted on first use.
+        let runtime = Runtime::new(&library, Vec::new());
         Run {
             workspace,
             runtime,
             library,
             tables,
+            tables_cel: OnceLock::new(),
         }
     }
 
@@ -246,7 +238,7 @@ impl Engine {
         crate::suppress::apply_comments(
             diagnostics,
             &comments,
-            |offset| source.lines.line_of(offset),
+            |offset| source.lines().line_of(offset),
             known,
             self.lang,
         )
@@ -288,6 +280,7 @@ impl Engine {
             runtime: &run.runtime,
             library: &run.library,
             tables: &run.tables,
+            tables_cel: &run.tables_cel,
             reference: self.reference,
             workspace: &run.workspace,
             lang: self.lang,

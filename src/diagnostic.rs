@@ -50,25 +50,28 @@ pub struct SourceFile {
     pub path: String,
     /// The decoded text (a UTF-8 byte-order mark removed); spans are byte offsets into it.
     pub text: String,
-    /// Line starts of `text`.
-    pub lines: LineIndex,
+    /// Line starts of `text`, indexed when first needed (a file without findings never is).
+    lines: std::sync::OnceLock<LineIndex>,
 }
 
 impl SourceFile {
     /// Wraps a decoded text.
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
-        let text = text.into();
-        let lines = LineIndex::new(&text);
         Arc::new(Self {
             path: path.into(),
-            text,
-            lines,
+            text: text.into(),
+            lines: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Line starts of `text`.
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
     }
 
     /// 1-based line and character column of a byte offset.
     pub fn line_col(&self, offset: usize) -> LineCol {
-        self.lines.line_col(&self.text, offset)
+        self.lines().line_col(&self.text, offset)
     }
 
     /// Clamps a span into the text, on character boundaries.

@@ -1175,7 +1175,7 @@ fn load_and_check(
     let source = doc.source.clone();
     let text = source.text.as_str();
     prop_assert_eq!(
-        doc.source.lines.line_count(),
+        doc.source.lines().line_count(),
         LineIndex::new(text).line_count()
     );
     for (p, node) in doc.spans.iter() {

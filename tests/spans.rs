@@ -46,7 +46,7 @@ fn value_after_cjk_and_astral_characters_on_one_line() {
         let doc = yaml(text);
         assert_eq!(value_text(&doc, "/c/credits"), "\"四\"");
         let start = doc.spans.get("/c/credits").unwrap().value.start;
-        let lines = &doc.source.lines;
+        let lines = doc.source.lines();
         let text = &doc.source.text;
         // byte offset, character column and UTF-16 column all differ on this line
         // 25 characters precede the value on its line: 34 bytes, 26 UTF-16 units.
@@ -70,7 +70,7 @@ fn value_after_cjk_and_astral_characters_on_one_line() {
     assert_eq!(start, 34);
     assert_eq!(doc.source.line_col(start).column, 27 + 1);
     assert_eq!(
-        doc.source.lines.utf16(&doc.source.text, start).character,
+        doc.source.lines().utf16(&doc.source.text, start).character,
         28
     );
     assert_eq!(value_text(&doc, "/credits"), "\"四\"");

@@ -21,8 +21,8 @@ pub fn docs_url(rule: &str) -> String {
 /// An LSP range for a byte span of `source`.
 pub fn range(source: &SourceFile, span: &std::ops::Range<usize>, encoding: Encoding) -> Value {
     let span = source.clamp(span);
-    let start = source.lines.position(&source.text, span.start, encoding);
-    let end = source.lines.position(&source.text, span.end, encoding);
+    let start = source.lines().position(&source.text, span.start, encoding);
+    let end = source.lines().position(&source.text, span.end, encoding);
     json!({
         "start": { "line": start.line, "character": start.character },
         "end": { "line": end.line, "character": end.character },
@@ -35,7 +35,9 @@ pub fn offset(source: &SourceFile, position: &Value, encoding: Encoding) -> Opti
         line: u32::try_from(position.get("line")?.as_u64()?).ok()?,
         character: u32::try_from(position.get("character")?.as_u64()?).ok()?,
     };
-    source.lines.offset_of_position(&source.text, pos, encoding)
+    source
+        .lines()
+        .offset_of_position(&source.text, pos, encoding)
 }
 
 /// The LSP diagnostics of one file's report. `root` resolves the paths of other files.

@@ -167,8 +167,8 @@ fn suppression<W: Write>(
     requested: &Value,
     server: &Server<'_, W>,
 ) -> Value {
-    let line = source.lines.line_of(offset);
-    let start = source.lines.line_start(line).unwrap_or(0);
+    let line = source.lines().line_of(offset);
+    let start = source.lines().line_start(line).unwrap_or(0);
     let indent: String = source.text[start..]
         .chars()
         .take_while(|c| *c == ' ')

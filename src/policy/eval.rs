@@ -30,6 +30,14 @@ pub struct Subject<'a> {
     pub flagged: bool,
 }
 
+impl Scope<'_> {
+    /// The reference tables as a CEL value.
+    pub fn tables_cel(&self) -> &Shared {
+        self.tables_cel
+            .get_or_init(|| Shared::new(v::from_json(self.tables)))
+    }
+}
+
 impl Subject<'_> {
     /// The document as a CEL value.
     pub fn cel(&self) -> &Shared {
@@ -55,6 +63,8 @@ pub struct Scope<'a> {
     pub library: &'a super::cel::Library,
     /// The reference tables, as JSON.
     pub tables: &'a Value,
+    /// The same as a CEL value, converted when the reference interpreter first needs it.
+    pub tables_cel: &'a std::sync::OnceLock<Shared>,
     /// Evaluate with the reference path only (`check --reference`).
     pub reference: bool,
     /// Cross-document index.
@@ -116,6 +126,7 @@ fn run_subjects(
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut bindings = Bindings::default();
+    bindings.set("tables", scope.tables_cel().boxed());
     bindings.set("doc", doc.cel().boxed());
     bindings.set("params", params.boxed());
     for (name, expr) in &rule.with {

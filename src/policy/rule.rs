@@ -79,6 +79,8 @@ pub struct LetPlan {
     pub ancestors: bool,
     /// Whether any expression reads `path`.
     pub path: bool,
+    /// Whether any expression reads `tables`.
+    pub tables: bool,
 }
 
 impl LetPlan {
@@ -106,6 +108,7 @@ impl LetPlan {
             assert_deps,
             ancestors: uses("ancestors"),
             path: uses("path"),
+            tables: uses("tables"),
         }
     }
 }

@@ -34,7 +34,7 @@ impl Shown {
     /// side, as the snippets show) cut to a window around the spans.
     pub fn new(file: &Arc<SourceFile>, spans: &[Range<usize>]) -> Self {
         let text = file.text.as_str();
-        let lines = &file.lines;
+        let lines = file.lines();
         let mut wanted: Vec<(usize, Option<usize>)> = Vec::new();
         for span in spans {
             let first = lines.line_of(span.start);

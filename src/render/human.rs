@@ -154,7 +154,7 @@ const MAX_DRAWN_LINES: usize = 4;
 
 fn drawn(source: &SourceFile, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
     let span = source.clamp(span);
-    let lines = source.lines.line_of(span.end) - source.lines.line_of(span.start);
+    let lines = source.lines().line_of(span.end) - source.lines().line_of(span.start);
     if lines < MAX_DRAWN_LINES {
         return span;
     }

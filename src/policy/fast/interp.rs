@@ -132,7 +132,9 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
             let values = eval_all(args, f)?;
             functions::member(*method, &this, &values)
         }
-        Node::List(items) => Ok(Fv::list(eval_all(items, f)?)),
+        Node::List(items) => Ok(Fv::list(
+            items.iter().map(|n| eval(n, f)).collect::<Result<_, _>>()?,
+        )),
         Node::Map(entries) => {
             let mut out: Vec<(Rc<str>, Fv<'a>)> = Vec::with_capacity(entries.len());
             for (k, v) in entries {
@@ -153,7 +155,10 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
     }
 }
 
-fn eval_all<'a>(nodes: &'a [Node], f: &mut Frame<'a, '_>) -> Result<Vec<Fv<'a>>, Bail> {
+/// Arguments of a call: on the stack for up to four.
+type Args<'a> = smallvec::SmallVec<[Fv<'a>; 4]>;
+
+fn eval_all<'a>(nodes: &'a [Node], f: &mut Frame<'a, '_>) -> Result<Args<'a>, Bail> {
     nodes.iter().map(|n| eval(n, f)).collect()
 }
 

@@ -19,6 +19,8 @@ use crate::policy::rule::PolicyRule;
 
 /// Evaluation context of one rule on one document.
 struct Ctx<'a, 's> {
+    /// An empty list, shared.
+    empty: Fv<'a>,
     rule: &'a PolicyRule,
     doc: &'s Subject<'a>,
     scope: &'s Scope<'a>,
@@ -62,6 +64,7 @@ pub fn run<'a>(
     f.bound[0] = true;
     f.bound[1] = true;
     let ctx = Ctx {
+        empty: Fv::list(Vec::new()),
         rule,
         doc,
         scope,
@@ -214,6 +217,9 @@ impl<'a> Ctx<'a, '_> {
     /// The bound variables as the reference interpreter's, in the reference's order.
     fn bindings(&self, f: &Frame<'a, '_>) -> Bindings {
         let mut bindings = Bindings::default();
+        if self.rule.plan.tables {
+            bindings.set("tables", self.scope.tables_cel().boxed());
+        }
         let names = &self.rule.fast.layout.names;
         for (i, name) in names.iter().enumerate() {
             if !f.bound[i] {
@@ -277,13 +283,21 @@ fn bind_subject<'a>(
         Some(PathElement::Name(k)) => (Fv::Int(-1), Fv::Str(k)),
         None => (Fv::Int(-1), Fv::Null),
     };
+    // Lists nobody reads stay unallocated (an empty list either way).
+    let list = |items: Vec<Fv<'a>>| {
+        if items.is_empty() {
+            ctx.empty.clone()
+        } else {
+            Fv::list(items)
+        }
+    };
     let values = [
         Fv::from_json(node),
         parent.map_or(Fv::Null, Fv::from_json),
-        Fv::list(ancestors),
+        list(ancestors),
         index,
         key,
-        Fv::list(path),
+        list(path),
     ];
     for (i, value) in values.into_iter().enumerate() {
         f.slots[base + i] = value;
