@@ -3,14 +3,16 @@
 //! apply `[[ignore]]`, sort ([`finish`]). The language server gathers its own documents (open
 //! buffers win over files) and shares [`finish`].
 //!
-//! Memory does not grow with the number of plans: [`gather`] keeps whole only the documents
-//! other documents refer to (standards, registries, pilot reports) and those it could not
-//! load; of any other file it keeps the identity (kind, id, path) and reads it again when its
-//! turn comes to be checked. A finished report keeps a file's text only when it has findings.
+//! Memory does not grow with the number of plans: past [`HOLD_BUDGET`] bytes of source,
+//! [`gather`] keeps whole only the documents other documents refer to (standards, registries,
+//! pilot reports) and those it could not load; of any other file it keeps the identity (kind,
+//! id, path) and reads it again when its turn comes to be checked. A finished report keeps a
+//! file's text only when it has findings.
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
@@ -38,6 +40,8 @@ pub struct Request {
     /// Report only these files (absolute, normalized); the others still complete the
     /// workspace. `None`: report every file.
     pub only: Option<std::collections::HashSet<std::path::PathBuf>>,
+    /// Bytes of source to keep whole before reading plans twice (`None`: [`HOLD_BUDGET`]).
+    pub hold: Option<u64>,
 }
 
 /// Warnings about the run itself (printed on stderr, never fail it).
@@ -139,6 +143,11 @@ pub fn check(engine: &Engine, request: &Request, cwd: &Path) -> (RunReport, Warn
     finish(engine, entries, cwd, warnings)
 }
 
+/// Bytes of source text a run keeps whole before it keeps plans as identities and reads them
+/// again when they are checked: small runs pay for no second read, large ones hold no more
+/// than this (and what the documents parsed from it take).
+pub const HOLD_BUDGET: u64 = 8 << 20;
+
 /// Discovers and reads the documents of a request, in parallel.
 pub fn gather(engine: &Engine, request: &Request, cwd: &Path) -> (Vec<Entry>, Warnings) {
     let lang = engine.lang;
@@ -159,6 +168,8 @@ pub fn gather(engine: &Engine, request: &Request, cwd: &Path) -> (Vec<Entry>, Wa
     }
     warnings.extend(discovery.warnings.iter().cloned());
     // With `only`, the other files are read for the workspace but not reported.
+    let held = AtomicU64::new(0);
+    let budget = request.hold.unwrap_or(HOLD_BUDGET);
     let mut entries: Vec<Entry> = discovery
         .inputs
         .par_iter()
@@ -173,7 +184,7 @@ pub fn gather(engine: &Engine, request: &Request, cwd: &Path) -> (Vec<Entry>, Wa
                     };
                     Held::Whole(read_bytes(input, limits, lang).map_or_else(|doc| *doc, whole))
                 } else {
-                    read_held(input, limits, lang)
+                    read_held(input, limits, lang, &held, budget)
                 }
             });
             Entry {
@@ -368,12 +379,18 @@ pub fn read(input: &Input, limits: &Limits, lang: Lang) -> Document {
 
 /// Reads one input for the workspace: a JSON file whose identity can be read without
 /// building its value (and that others do not refer to) is kept as that identity.
-fn read_held(input: &Input, limits: &Limits, lang: Lang) -> Held {
+fn read_held(input: &Input, limits: &Limits, lang: Lang, held: &AtomicU64, budget: u64) -> Held {
     let bytes = match read_bytes(input, limits, lang) {
         Ok(bytes) => bytes,
         Err(doc) => return Held::Whole(*doc),
     };
     let format = Format::from_path(&input.path);
+    // Within the budget, a document is kept whole (it need not be read again).
+    let size = bytes.len() as u64;
+    if held.fetch_add(size, Ordering::Relaxed) + size <= budget {
+        let doc = load::load_with(input.display.clone(), &bytes, format, lang, limits);
+        return Held::Whole(doc);
+    }
     if let Some((kind, id)) = load::json_identity(&bytes, format, limits)
         && !kind
             .as_deref()

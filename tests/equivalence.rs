@@ -24,13 +24,20 @@ fn vetlint(dir: &Path, extra: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("UTF-8 output")
 }
 
-/// Runs both paths in `dir` and returns the findings' rule names.
+/// Runs both paths in `dir` (the fast one holding every document, and holding none so that
+/// each plan is read a second time) and returns the findings' rule names.
 fn same_output(dir: &Path, extra: &[&str]) -> Vec<String> {
     let fast = vetlint(dir, extra);
+    let twice = vetlint(dir, &[extra, &["--hold", "0"]].concat());
     let reference = vetlint(dir, &[extra, &["--reference"]].concat());
     assert!(
         fast == reference,
         "fast and reference paths differ in {}",
+        dir.display()
+    );
+    assert!(
+        twice == reference,
+        "reading plans twice changes the output in {}",
         dir.display()
     );
     let report: serde_json::Value = serde_json::from_str(&fast).expect("JSON report");

@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check documents (default: the current directory, honouring .gitignore).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule: name, group, severity, summary.
     Rules,
     /// Print a rule's documentation and examples.
@@ -118,4 +118,8 @@ pub struct CheckArgs {
     /// reference interpreter, every `let` of every subject.
     #[arg(long, hide = true)]
     pub reference: bool,
+    /// Bytes of source kept whole before plans are read twice (default 8 MiB; tests set 0 to
+    /// exercise the second reading).
+    #[arg(long, hide = true, value_name = "BYTES")]
+    pub hold: Option<u64>,
 }

@@ -91,7 +91,7 @@ impl Positions {
 
 fn run(cli: Cli, lang: Lang, positions: &Positions) -> Result<u8, Error> {
     let command = match cli.command {
-        Command::Check(args) => return check(args, lang, positions),
+        Command::Check(args) => return check(*args, lang, positions),
         Command::Lsp => return Ok(crate::lsp::serve(lang)),
         other => other,
     };
@@ -132,7 +132,7 @@ fn run(cli: Cli, lang: Lang, positions: &Positions) -> Result<u8, Error> {
                 )))
             }
         },
-        Command::Check(args) => check(args, lang, positions),
+        Command::Check(args) => check(*args, lang, positions),
         Command::Lsp => Ok(crate::lsp::serve(lang)),
     }
 }
@@ -183,6 +183,7 @@ fn check(args: CheckArgs, lang: Lang, positions: &Positions) -> Result<u8, Error
                 .unwrap_or_else(|| "<stdin>".into())
         }),
         only,
+        hold: args.hold,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))

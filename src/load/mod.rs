@@ -136,17 +136,20 @@ pub fn load_as(
         };
     }
     let depth = limits.depth.min(DEPTH_CEILING);
-    if fast
-        && format == Format::Json
-        && let Some(value) = json::fast(&source.text, depth)
-    {
-        return Document {
-            spans: SpanIndex::deferred_json(source.clone(), depth),
-            source,
-            format,
-            value: Some(value),
-            diagnostics: Vec::new(),
+    if fast {
+        let value = match format {
+            Format::Json => json::fast(&source.text, depth),
+            Format::Yaml => yaml::fast(&source.text, limits),
         };
+        if let Some(value) = value {
+            return Document {
+                spans: SpanIndex::deferred(source.clone(), format, limits),
+                source,
+                format,
+                value: Some(value),
+                diagnostics: Vec::new(),
+            };
+        }
     }
     let mut loaded = match format {
         Format::Json => json::load(&source.text, lang, depth),

@@ -25,22 +25,28 @@ pub struct SpanIndex {
     deferred: Option<Arc<Deferred>>,
 }
 
-/// A span index to be built from a JSON text when first needed.
+/// A span index to be built from a text when first needed.
 #[derive(Debug)]
 struct Deferred {
     source: Arc<SourceFile>,
-    max_depth: usize,
+    format: super::Format,
+    limits: crate::limits::Limits,
     nodes: OnceLock<HashMap<String, NodeSpan>>,
 }
 
 impl SpanIndex {
-    /// The index of `source`, a JSON text known to parse, built on first lookup.
-    pub fn deferred_json(source: Arc<SourceFile>, max_depth: usize) -> Self {
+    /// The index of `source`, a text known to load without a finding, built on first lookup.
+    pub fn deferred(
+        source: Arc<SourceFile>,
+        format: super::Format,
+        limits: &crate::limits::Limits,
+    ) -> Self {
         Self {
             built: Arc::default(),
             deferred: Some(Arc::new(Deferred {
                 source,
-                max_depth,
+                format,
+                limits: *limits,
                 nodes: OnceLock::new(),
             })),
         }
@@ -49,7 +55,15 @@ impl SpanIndex {
     fn nodes(&self) -> &HashMap<String, NodeSpan> {
         match &self.deferred {
             Some(d) => d.nodes.get_or_init(|| {
-                let loaded = super::json::load(&d.source.text, crate::lang::Lang::En, d.max_depth);
+                let text = &d.source.text;
+                let lang = crate::lang::Lang::En;
+                let loaded = match d.format {
+                    super::Format::Json => {
+                        let depth = d.limits.depth.min(crate::limits::DEPTH_CEILING);
+                        super::json::load(text, lang, depth)
+                    }
+                    super::Format::Yaml => super::yaml::load(text, lang, &d.limits),
+                };
                 Arc::try_unwrap(loaded.spans.built).unwrap_or_else(|shared| (*shared).clone())
             }),
             None => &self.built,

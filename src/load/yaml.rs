@@ -23,7 +23,24 @@ pub const FLOW_DEPTH_CEILING: usize = 255;
 /// Parses the first YAML document of `text` within `limits` (nesting depth, alias values).
 /// The tree is built from events with an explicit stack, so no depth overflows it.
 pub fn load(text: &str, lang: Lang, limits: &Limits) -> Loaded {
+    build(text, lang, limits, true)
+}
+
+/// The value of `text` when [`load`] finds nothing wrong with it, built without spans (no
+/// pointers, no index): the same builder, so the same value. `None` when there is a finding
+/// (the caller then loads it with spans, which the finding needs).
+pub fn fast(text: &str, limits: &Limits) -> Option<serde_json::Value> {
+    let loaded = build(text, Lang::En, limits, false);
+    if loaded.diagnostics.is_empty() {
+        loaded.value
+    } else {
+        None
+    }
+}
+
+fn build(text: &str, lang: Lang, limits: &Limits, spans: bool) -> Loaded {
     let mut builder = Builder {
+        record: spans,
         text,
         max_depth: limits.depth.min(DEPTH_CEILING),
         max_alias_values: limits.alias_values,
@@ -89,6 +106,8 @@ struct Builder<'t> {
     text: &'t str,
     max_depth: usize,
     max_alias_values: usize,
+    /// Whether to build pointers and record spans.
+    record: bool,
     chars: Vec<usize>,
     lang: Lang,
     stack: Vec<Frame>,
@@ -422,7 +441,11 @@ impl Builder<'_> {
         };
         match &mut frame.container {
             Container::Seq(items) => Slot {
-                pointer: pointer::push_index(&frame.pointer, items.len()),
+                pointer: if self.record {
+                    pointer::push_index(&frame.pointer, items.len())
+                } else {
+                    String::new()
+                },
                 key: None,
                 name: String::new(),
             },
@@ -441,7 +464,11 @@ impl Builder<'_> {
                 }
                 seen.insert(name.clone(), key_range.clone());
                 Slot {
-                    pointer: pointer::push(&frame.pointer, &name),
+                    pointer: if self.record {
+                        pointer::push(&frame.pointer, &name)
+                    } else {
+                        String::new()
+                    },
                     key: Some(key_range),
                     name,
                 }
@@ -451,8 +478,10 @@ impl Builder<'_> {
 
     /// Stores a finished value at its slot and records its spans.
     fn place(&mut self, slot: Slot, value: Value, range: Range<usize>, nodes: usize) {
-        self.spans
-            .insert(slot.pointer.clone(), range.clone(), slot.key);
+        if self.record {
+            self.spans
+                .insert(slot.pointer.clone(), range.clone(), slot.key);
+        }
         let Some(frame) = self.stack.last_mut() else {
             self.root = Some(value);
             return;
