@@ -71,6 +71,26 @@ fn the_fast_path_matches_the_reference_on_the_corpus() {
     }
 }
 
+/// Every bundled rule runs on the fast evaluator for the example workspace and the corpus:
+/// none of their expressions is handed to the `cel` crate (which would be correct, but slow).
+#[test]
+fn bundled_rules_never_fall_back_on_valid_documents() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/examples");
+    let corpus = tempfile::tempdir().expect("temporary folder");
+    generator::generate(corpus.path(), 40, "json");
+    for dir in [examples.as_path(), corpus.path()] {
+        let output = Command::new(env!("CARGO_BIN_EXE_vetlint"))
+            .current_dir(dir)
+            .args(["check", "--format", "short"])
+            .env("VETLINT_TRACE_BAIL", "1")
+            .output()
+            .expect("vetlint runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let bails: Vec<&str> = stderr.lines().filter(|l| l.starts_with("bail:")).collect();
+        assert!(bails.is_empty(), "{}: {bails:#?}", dir.display());
+    }
+}
+
 #[test]
 fn the_fast_path_matches_the_reference_on_the_examples() {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/examples");

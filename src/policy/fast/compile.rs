@@ -56,6 +56,8 @@ pub enum Node {
     Collect(Box<Collect>),
     /// Any other comprehension (`all`, `exists`, `exists_one`).
     Fold(Box<Fold>),
+    /// A type name used as a value (`string` in `type(x) == string`).
+    Type(&'static str),
     /// Something only the reference interpreter handles.
     #[default]
     Bail,
@@ -119,6 +121,7 @@ pub enum Op {
 #[allow(missing_docs)]
 pub enum Func {
     Size,
+    Type,
     Int,
     Double,
     String,
@@ -156,11 +159,25 @@ pub enum Method {
     EndsWith,
     Matches,
     Flatten,
+    Slice,
 }
+
+/// CEL's type names that the fast evaluator knows as values.
+const TYPES: &[&str] = &[
+    "bool",
+    "int",
+    "uint",
+    "double",
+    "string",
+    "list",
+    "map",
+    "null_type",
+];
 
 fn func(name: &str) -> Option<Func> {
     Some(match name {
         "size" => Func::Size,
+        "type" => Func::Type,
         "int" => Func::Int,
         "double" => Func::Double,
         "string" => Func::String,
@@ -198,6 +215,7 @@ fn method(name: &str) -> Option<Method> {
         "endsWith" => Method::EndsWith,
         "matches" => Method::Matches,
         "flatten" => Method::Flatten,
+        "slice" => Method::Slice,
         _ => return None,
     })
 }
@@ -397,7 +415,10 @@ impl Scope {
         match self.visible.iter().rev().find(|(n, _)| n == name) {
             Some((_, slot)) => Node::Var(*slot),
             None if name == "tables" => Node::Tables,
-            None => Node::Bail,
+            None => match TYPES.iter().find(|t| **t == name) {
+                Some(t) => Node::Type(t),
+                None => Node::Bail,
+            },
         }
     }
 

@@ -18,6 +18,7 @@ pub fn global<'a>(func: Func, args: &[Fv<'a>], globals: &Globals<'a>) -> Result<
     let lib = globals.library;
     match (func, args) {
         (Func::Size, [x]) => size(x),
+        (Func::Type, [x]) => x.type_name().map(Fv::Type).ok_or(Bail),
         (Func::Int, [x]) => int(x),
         (Func::Double, [x]) => match x {
             Fv::Double(d) => Ok(Fv::Double(*d)),
@@ -111,18 +112,41 @@ pub fn member<'a>(method: Method, this: &Fv<'a>, args: &[Fv<'a>]) -> Result<Fv<'
         (Method::StartsWith, [x]) => Ok(Fv::Bool(string(this)?.starts_with(string(x)?))),
         (Method::EndsWith, [x]) => Ok(Fv::Bool(string(this)?.ends_with(string(x)?))),
         (Method::Matches, [re]) => matches(this, re),
-        (Method::Flatten, []) => {
-            let mut flat = Vec::new();
-            for item in this.list_items().ok_or(Bail)? {
-                match item.list_items() {
-                    Some(inner) => flat.extend(inner),
-                    None => flat.push(item),
-                }
+        (Method::Flatten, []) => flatten(this, 1),
+        (Method::Flatten, [Fv::Int(depth)]) => {
+            flatten(this, u64::try_from(*depth).map_err(|_| Bail)?)
+        }
+        (Method::Slice, [Fv::Int(start), Fv::Int(end)]) => {
+            let len = this.list_len().ok_or(Bail)?;
+            let (start, end) = (usize::try_from(*start), usize::try_from(*end));
+            let (Ok(start), Ok(end)) = (start, end) else {
+                return Err(Bail);
+            };
+            if start > end || end > len {
+                return Err(Bail);
             }
-            Ok(Fv::list(flat))
+            let items = this.list_items().ok_or(Bail)?;
+            Ok(Fv::list(items.skip(start).take(end - start).collect()))
         }
         _ => Err(Bail),
     }
+}
+
+/// `list.flatten(depth)`: nested lists spliced in, `depth` levels deep (maps are kept whole).
+fn flatten<'a>(list: &Fv<'a>, depth: u64) -> Result<Fv<'a>, Bail> {
+    fn into<'a>(list: &Fv<'a>, depth: u64, out: &mut Vec<Fv<'a>>) -> Result<(), Bail> {
+        for item in list.list_items().ok_or(Bail)? {
+            if depth > 0 && item.is_list() {
+                into(&item, depth - 1, out)?;
+            } else {
+                out.push(item);
+            }
+        }
+        Ok(())
+    }
+    let mut flat = Vec::new();
+    into(list, depth, &mut flat)?;
+    Ok(Fv::list(flat))
 }
 
 fn size<'a>(x: &Fv<'a>) -> Result<Fv<'a>, Bail> {

@@ -84,6 +84,7 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
             Ok(f.slots[*slot].clone())
         }
         Node::Tables => Ok(f.globals.tables.clone()),
+        Node::Type(name) => Ok(Fv::Type(name)),
         Node::Select(operand, field, test) => {
             let operand = eval(operand, f)?;
             let found = operand.map_get(field)?;

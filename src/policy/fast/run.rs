@@ -200,6 +200,9 @@ impl<'a> Ctx<'a, '_> {
                 Err((None, EvalError("step budget exhausted".to_owned())))
             }
             Err(Bail) => {
+                if std::env::var_os("VETLINT_TRACE_BAIL").is_some() {
+                    eprintln!("bail: {}: {}", self.rule.meta.name, expr.source.trim());
+                }
                 budget::restore(saved);
                 for &j in deps {
                     need(j, self, f)?;

@@ -38,6 +38,8 @@ pub enum Fv<'a> {
     List(Rc<Vec<Fv<'a>>>),
     /// A computed map with string keys, in insertion order.
     Map(Rc<Vec<(Rc<str>, Fv<'a>)>>),
+    /// A type, by its CEL name (`type(x)`, `string`, `list`, …).
+    Type(&'static str),
     /// Anything else, as the reference interpreter gave it (every use of it bails).
     Cel(Rc<Box<dyn Val>>),
 }
@@ -80,6 +82,22 @@ impl<'a> Fv<'a> {
             Fv::Int(i) => Some(*i as f64),
             _ => None,
         }
+    }
+
+    /// The CEL name of this value's type (`None` for an opaque value).
+    pub fn type_name(&self) -> Option<&'static str> {
+        Some(match self {
+            Fv::Null => "null_type",
+            Fv::Bool(_) => "bool",
+            Fv::Int(_) => "int",
+            Fv::UInt(_) => "uint",
+            Fv::Double(_) => "double",
+            Fv::Str(_) | Fv::Text(_) => "string",
+            Fv::Json(Value::Array(_)) | Fv::List(_) => "list",
+            Fv::Json(_) | Fv::Map(_) => "map",
+            Fv::Type(_) => "type",
+            Fv::Cel(_) => return None,
+        })
     }
 
     /// Whether this is a list.
@@ -176,7 +194,11 @@ impl<'a> Fv<'a> {
                     .map(|(k, value)| (k.to_string(), value.to_cel()))
                     .collect(),
             ),
-            Fv::Cel(value) => value.clone_as_boxed(),
+            Fv::Type(_) | Fv::Cel(_) => match self {
+                Fv::Cel(value) => value.clone_as_boxed(),
+                // A type value only lives inside one expression; never bound.
+                _ => v::null(),
+            },
         }
     }
 
@@ -200,6 +222,14 @@ impl<'a> Fv<'a> {
         }
         if let Some(u) = value.downcast_ref::<cel::common::types::CelUInt>() {
             return Fv::UInt(*u.inner());
+        }
+        if let Some(items) = v::as_list(value.as_ref()) {
+            return Fv::list(
+                items
+                    .iter()
+                    .map(|item| Fv::from_cel(item.clone_as_boxed()))
+                    .collect(),
+            );
         }
         Fv::Cel(Rc::new(v::share(value)))
     }
@@ -237,6 +267,8 @@ pub fn equal(a: &Fv<'_>, b: &Fv<'_>) -> Result<bool, Bail> {
         return Ok(x == y);
     }
     match (a, b) {
+        (Fv::Type(x), Fv::Type(y)) => Ok(x == y),
+        (Fv::Type(_), _) | (_, Fv::Type(_)) => Err(Bail),
         (Fv::Null, Fv::Null) => Ok(true),
         (Fv::Bool(x), Fv::Bool(y)) => Ok(x == y),
         _ if a.is_list() && b.is_list() => {
