@@ -50,7 +50,8 @@ fn engine() -> Engine {
 }
 
 /// Text → document: decoding, parsing, the span index and the load diagnostics, beside the
-/// bare parse into a `serde_json::Value` that the floor of `benches/corpus.rs` measures.
+/// bare parse that the floor of `benches/corpus.rs` measures; with and without building the
+/// span index where it is deferred.
 fn loading(c: &mut Criterion) {
     let mut group = c.benchmark_group("load");
     for name in [JSON_PLAN, YAML_PLAN] {
@@ -63,6 +64,11 @@ fn loading(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(data.len() as u64));
         group.bench_function(format!("{label}/vetlint"), |b| {
             b.iter(|| load_doc(black_box(name), black_box(&data)))
+        });
+        // A file loaded without a finding may get its span index only on first lookup (a
+        // file without findings never needs it): load, then force the index.
+        group.bench_function(format!("{label}/vetlint+spans"), |b| {
+            b.iter(|| load_doc(black_box(name), black_box(&data)).spans.len())
         });
         let text = std::str::from_utf8(&data).expect("UTF-8");
         group.bench_function(format!("{label}/parse-only"), |b| {
