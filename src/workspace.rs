@@ -51,6 +51,11 @@ impl Workspace {
             value: keep.then(|| Arc::new(value.clone())),
             spans: keep.then(|| Arc::new(doc.spans.clone())),
         };
+        self.insert(kind, id, entry);
+    }
+
+    /// Files `entry` under (kind, id), unless its file is there already; sorted by path.
+    fn insert(&mut self, kind: &str, id: &str, entry: Entry) {
         let entries = self
             .docs
             .entry(kind.to_owned())
@@ -75,17 +80,7 @@ impl Workspace {
             value: None,
             spans: None,
         };
-        let entries = self
-            .docs
-            .entry(kind.clone())
-            .or_default()
-            .entry(id.clone())
-            .or_default();
-        if entries.iter().any(|e| e.source.path == entry.source.path) {
-            return;
-        }
-        entries.push(entry);
-        entries.sort_by(|a, b| a.source.path.cmp(&b.source.path));
+        self.insert(kind, id, entry);
     }
 
     /// Paths of the documents added by identity only that are the first of a repeated id (a

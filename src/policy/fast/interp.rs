@@ -266,19 +266,31 @@ impl<'a> Range<'a> {
     }
 }
 
+/// Moves a comprehension to element `i`: one budget step, the loop condition, then the element
+/// bound in `slot`. `false` when the loop stops there.
+fn next<'a>(
+    cond: &'a Node,
+    slot: usize,
+    range: &Range<'a>,
+    i: usize,
+    f: &mut Frame<'a, '_>,
+) -> Result<bool, Bail> {
+    if !budget::spend(1) || matches!(bool_of(eval(cond, f)?)?, Fv::Bool(false)) {
+        return Ok(false);
+    }
+    f.slots[slot] = range.get(i);
+    Ok(true)
+}
+
 /// `map` and `filter`: each element visited costs one budget step; when the budget runs out
 /// the loop stops (the caller then discards the rule's findings on this document).
 fn collect<'a>(c: &'a Collect, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
     let range = Range::of(eval(&c.range, f)?)?;
     let mut out = Vec::with_capacity(range.len());
     for i in 0..range.len() {
-        if !budget::spend(1) {
+        if !next(&c.cond, c.slot, &range, i, f)? {
             break;
         }
-        if matches!(bool_of(eval(&c.cond, f)?)?, Fv::Bool(false)) {
-            break;
-        }
-        f.slots[c.slot] = range.get(i);
         if let Some(guard) = &c.guard {
             match eval(guard, f)? {
                 Fv::Bool(true) => {}
@@ -299,13 +311,9 @@ fn fold<'a>(c: &'a Fold, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
     let range = Range::of(eval(&c.range, f)?)?;
     f.slots[c.accu] = init;
     for i in 0..range.len() {
-        if !budget::spend(1) {
+        if !next(&c.cond, c.slot, &range, i, f)? {
             break;
         }
-        if matches!(bool_of(eval(&c.cond, f)?)?, Fv::Bool(false)) {
-            break;
-        }
-        f.slots[c.slot] = range.get(i);
         f.slots[c.accu] = eval(&c.step, f)?;
     }
     eval(&c.result, f)
