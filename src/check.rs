@@ -34,6 +34,9 @@ pub struct Engine {
     params: HashMap<String, (Value, Shared)>,
     /// Reference tables, as one JSON object.
     tables_json: OnceLock<Arc<Value>>,
+    /// The same as a CEL value, converted when the reference interpreter first needs it and
+    /// kept for every later run (the language server checks again and again).
+    tables_cel: OnceLock<Shared>,
     /// Evaluate rules with the reference path only (`check --reference`).
     pub reference: bool,
     /// The parsed reference tables the CEL value is built from.
@@ -47,7 +50,10 @@ pub struct Run {
     runtime: Runtime,
     library: Arc<Library>,
     tables: Arc<Value>,
-    tables_cel: OnceLock<Shared>,
+    /// Whether `tables` holds the reference tables (or, no rule reading them, nothing).
+    needs_tables: bool,
+    /// The CEL form of an empty `tables`.
+    no_tables_cel: OnceLock<Shared>,
 }
 
 impl std::fmt::Debug for Run {
@@ -92,6 +98,7 @@ impl Engine {
             lang,
             params,
             tables_json: OnceLock::new(),
+            tables_cel: OnceLock::new(),
             reference: false,
             table_data,
         })
@@ -133,13 +140,14 @@ impl Engine {
             Arc::new(Value::Object(serde_json::Map::new()))
         };
         // `tables` reaches the reference interpreter as a binding, converted on first use.
-        let runtime = Runtime::new(&library, Vec::new());
+        let runtime = Runtime::new(&library);
         Run {
             workspace,
             runtime,
             library,
             tables,
-            tables_cel: OnceLock::new(),
+            needs_tables,
+            no_tables_cel: OnceLock::new(),
         }
     }
 
@@ -280,7 +288,11 @@ impl Engine {
             runtime: &run.runtime,
             library: &run.library,
             tables: &run.tables,
-            tables_cel: &run.tables_cel,
+            tables_cel: if run.needs_tables {
+                &self.tables_cel
+            } else {
+                &run.no_tables_cel
+            },
             reference: self.reference,
             workspace: &run.workspace,
             lang: self.lang,

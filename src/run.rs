@@ -100,9 +100,7 @@ impl Held {
     /// Keeps `doc` whole if other documents may refer to it (or it could not be loaded);
     /// otherwise only its identity.
     fn of(doc: Document, input: &Input) -> Self {
-        let referenced = doc
-            .kind()
-            .is_some_and(|k| crate::workspace::REFERENCED_KINDS.contains(&k));
+        let referenced = doc.kind().is_some_and(crate::workspace::is_referenced);
         if referenced || doc.value.is_none() {
             return Held::Whole(doc);
         }
@@ -392,9 +390,7 @@ fn read_held(input: &Input, limits: &Limits, lang: Lang, held: &AtomicU64, budge
         return Held::Whole(doc);
     }
     if let Some((kind, id)) = load::json_identity(&bytes, format, limits)
-        && !kind
-            .as_deref()
-            .is_some_and(|k| crate::workspace::REFERENCED_KINDS.contains(&k))
+        && !kind.as_deref().is_some_and(crate::workspace::is_referenced)
     {
         return Held::Again {
             input: input.clone(),

@@ -15,6 +15,11 @@ use crate::rules::names;
 /// Kinds kept whole in the workspace (the ones other documents refer to).
 pub const REFERENCED_KINDS: &[&str] = &["standard", "registry", "pilot-report"];
 
+/// Whether documents of `kind` are kept whole, for others to refer to.
+pub fn is_referenced(kind: &str) -> bool {
+    REFERENCED_KINDS.contains(&kind)
+}
+
 /// One document of the workspace.
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -44,7 +49,7 @@ impl Workspace {
         ) else {
             return;
         };
-        let keep = REFERENCED_KINDS.contains(&kind);
+        let keep = is_referenced(kind);
         let entry = Entry {
             source: doc.source.clone(),
             index: doc.spans.clone(),

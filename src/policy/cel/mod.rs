@@ -315,12 +315,9 @@ pub struct Runtime {
 
 impl Runtime {
     /// A runtime over `library` with the global variables.
-    pub fn new(library: &Arc<Library>, globals: Vec<(&str, Box<dyn Val>)>) -> Self {
+    pub fn new(library: &Arc<Library>) -> Self {
         let mut root = Context::with_env(ENV.clone());
         library.register(&mut root);
-        for (name, value) in globals {
-            root.add_variable_as_val(name, value);
-        }
         Self { root }
     }
 
@@ -436,7 +433,7 @@ mod tests {
     #[test]
     fn every_library_function_is_registered() {
         let library = Arc::new(Library::new(&crate::workspace::Workspace::default()));
-        let runtime = Runtime::new(&library, Vec::new());
+        let runtime = Runtime::new(&library);
         for name in functions::FUNCTIONS {
             let expr = compile(&format!("{name}()")).unwrap();
             if let Err(EvalError(message)) = runtime.eval(&expr, &Bindings::default()) {

@@ -11,7 +11,6 @@ use super::compile::{Collect, Fold, Node, Op};
 use super::functions;
 use super::value::{Bail, Fv, compare, equal};
 use crate::policy::cel::{Library, budget};
-use crate::workspace::Workspace;
 
 /// What every evaluation of a run can see besides its variables.
 pub struct Globals<'a> {
@@ -19,8 +18,6 @@ pub struct Globals<'a> {
     pub tables: Fv<'a>,
     /// The workspace index behind `lookup`, `tasksOf`, ….
     pub library: &'a Library,
-    /// The run's documents.
-    pub workspace: &'a Workspace,
 }
 
 /// The variables of one rule on one document, by slot (see `compile::Layout`).

@@ -45,7 +45,6 @@ pub fn run<'a>(
     let globals = Globals {
         tables: Fv::from_json(scope.tables),
         library: scope.library,
-        workspace: scope.workspace,
     };
     let mut f = Frame {
         slots: vec![Fv::Null; layout.size],
