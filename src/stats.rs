@@ -1,6 +1,9 @@
-//! `--stats`: where a run's time went (setup, discover, load, schema, rules, render). Stages add their durations to process-wide counters
-//! (summed over worker threads for the per-document stages), and the CLI prints them.
+//! `--stats`: where a run's time went (setup, discover, load, schema, rules, render, and the
+//! rules that took longest). Stages add their durations to process-wide counters (summed over
+//! worker threads for the per-document stages), and the CLI prints them.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -51,6 +54,25 @@ pub fn add(stage: Stage, elapsed: Duration) {
     slot(stage).fetch_add(nanos, Ordering::Relaxed);
 }
 
+/// Time each policy rule took, summed over documents and threads (fast path only).
+static RULES: Mutex<Option<HashMap<String, u64>>> = Mutex::new(None);
+
+/// Adds the time a rule took on one document.
+pub fn rule(name: &str, elapsed: Duration) {
+    let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+    let Ok(mut rules) = RULES.lock() else { return };
+    let rules = rules.get_or_insert_with(HashMap::new);
+    match rules.get_mut(name) {
+        Some(total) => *total = total.saturating_add(nanos),
+        None => {
+            rules.insert(name.to_owned(), nanos);
+        }
+    }
+}
+
+/// How many rules `--stats` lists by time.
+const SLOWEST: usize = 8;
+
 /// The report printed by `--stats`: one line per stage, then the counts and the wall time.
 pub fn report(documents: usize, findings: usize, wall: Duration) -> String {
     let mut out = String::from("vetlint: stats (per-document stages are summed over threads)\n");
@@ -63,5 +85,19 @@ pub fn report(documents: usize, findings: usize, wall: Duration) -> String {
         "total",
         wall.as_secs_f64() * 1e3
     ));
+    let mut rules: Vec<(String, u64)> = RULES
+        .lock()
+        .ok()
+        .and_then(|r| r.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    rules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if !rules.is_empty() {
+        out.push_str("  slowest rules (summed over threads):\n");
+    }
+    for (name, nanos) in rules.into_iter().take(SLOWEST) {
+        out.push_str(&format!("    {:>8.1} ms  {name}\n", nanos as f64 / 1e6));
+    }
     out
 }

@@ -351,6 +351,23 @@ fn stats_say_where_the_time_went() {
         );
     }
     assert!(err.contains("5 documents, 6 findings"), "{err}");
+    // The slowest rules, slowest first, each a bundled rule.
+    let (_, slowest) = err
+        .split_once("slowest rules (summed over threads):\n")
+        .unwrap_or_else(|| panic!("no slowest rules:\n{err}"));
+    let times: Vec<f64> = slowest
+        .lines()
+        .map(|l| {
+            let (ms, name) = l.trim().split_once(" ms  ").expect("time and name");
+            assert!(
+                common::root().join(format!("rules/{name}.yaml")).is_file(),
+                "{name}"
+            );
+            ms.trim().parse().expect("milliseconds")
+        })
+        .collect();
+    assert_eq!(times.len(), 8, "{slowest}");
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{slowest}");
 }
 
 #[test]

@@ -89,7 +89,10 @@ pub fn run(
     let out = if scope.reference {
         run_subjects(rule, params.cel, doc, scope, &mut at)
     } else {
-        super::fast::run::run(rule, params, doc, scope, &mut at)
+        let started = std::time::Instant::now();
+        let out = super::fast::run::run(rule, params, doc, scope, &mut at);
+        crate::stats::rule(&rule.meta.name, started.elapsed());
+        out
     };
     if !budget.exceeded() {
         return out;

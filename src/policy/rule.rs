@@ -378,6 +378,7 @@ pub fn compile(
             };
             rule.plan = LetPlan::new(&rule.lets, &rule.assert, |name| rule.uses(name));
             rule.fast = crate::policy::fast::compile::rule(&rule.with, &rule.lets, &rule.assert);
+            rule.fast.walk = crate::policy::fast::walk::Walk::new(rule.meta.each.as_deref());
             Ok(rule)
         }
         _ => Err(c.errors),

@@ -266,6 +266,8 @@ pub struct Compiled {
     pub lets: Vec<Node>,
     /// The assertion.
     pub assert: Node,
+    /// The subjects (`each`).
+    pub walk: super::walk::Walk,
 }
 
 /// Compiles a rule's `with`, `let` and `assert`.
@@ -313,6 +315,7 @@ pub fn rule(
         },
         with: with_nodes,
         lets: let_nodes,
+        walk: Default::default(),
         assert,
     }
 }

@@ -7,6 +7,7 @@ pub mod functions;
 pub mod interp;
 pub mod run;
 pub mod value;
+pub mod walk;
 
 pub use interp::{Frame, Globals, eval};
 pub use value::{Bail, Fv};

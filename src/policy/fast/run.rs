@@ -7,10 +7,13 @@
 //! values. A subject that passes costs no allocation beyond what its expressions compute.
 
 use serde_json::Value;
-use serde_json_path::{NormalizedPath, PathElement};
+use std::ops::ControlFlow;
+
+use serde_json_path::PathElement;
 
 use super::compile::Node;
 use super::interp::Lets;
+use super::walk::{self, Location};
 use super::{Bail, Frame, Fv, Globals};
 use crate::diagnostic::Diagnostic;
 use crate::policy::cel::{self, Bindings, EvalError, Expression, budget};
@@ -83,32 +86,27 @@ pub fn run<'a>(
             }
         }
     }
-    let root;
-    let located;
-    let subjects: Vec<(&NormalizedPath<'a>, &'a Value)> = match &rule.each {
-        Some(path) => {
-            located = path.query_located(doc.value);
-            located.iter().map(|n| (n.location(), n.node())).collect()
-        }
-        None => {
-            root = NormalizedPath::default();
-            vec![(&root, doc.value)]
-        }
-    };
-    for (location, node) in subjects {
+    let mut subject = |location: &Location<'a>, node: &'a Value| {
         let found = check_subject(&ctx, location, node, &mut f);
         if !budget::spend(1) {
-            *at = location.to_json_pointer();
-            break;
+            *at = walk::pointer(location);
+            return ControlFlow::Break(());
         }
         out.extend(found);
+        ControlFlow::Continue(())
+    };
+    match &rule.each {
+        Some(path) => compiled.walk.visit(path, doc.value, &mut subject),
+        None => {
+            let _ = subject(&[], doc.value);
+        }
     }
     out
 }
 
 fn check_subject<'a>(
     ctx: &Ctx<'a, '_>,
-    location: &NormalizedPath<'a>,
+    location: &Location<'a>,
     node: &'a Value,
     f: &mut Frame<'a, '_>,
 ) -> Option<Diagnostic> {
@@ -123,7 +121,7 @@ fn check_subject<'a>(
             Some(j) => (format!("let.{}", rule.lets[j].0), &rule.lets[j].1),
             None => (own.0.to_owned(), own.1),
         };
-        let subject = location.to_json_pointer();
+        let subject = walk::pointer(location);
         let span = ctx.doc.spans.value_or_ancestor(&target(rule, &subject));
         (!ctx.doc.flagged)
             .then(|| rule_error(rule, &name, expr, &e, span, &subject, ctx.scope.lang))
@@ -149,7 +147,7 @@ fn check_subject<'a>(
         }
     }
     let bindings = ctx.bindings(f);
-    let subject = location.to_json_pointer();
+    let subject = walk::pointer(location);
     let target = target(rule, &subject);
     report(rule, &subject, target, &bindings, ctx.doc, ctx.scope)
 }
@@ -243,7 +241,7 @@ impl<'a> Ctx<'a, '_> {
 fn bind_subject<'a>(
     f: &mut Frame<'a, '_>,
     ctx: &Ctx<'a, '_>,
-    location: &NormalizedPath<'a>,
+    location: &Location<'a>,
     node: &'a Value,
 ) {
     let plan = &ctx.rule.plan;
