@@ -247,8 +247,9 @@ pub fn finish(
     for doc in context_documents(engine, cwd, &mut warnings) {
         workspace.add(&doc);
     }
-    // A `duplicate-id` label points at the first document with the id: read it again if it
-    // was not kept.
+    // A `duplicate-id` label points at the first document with the id, so it is read again
+    // if it was not kept; so are the others with the id, whose identity may have come from
+    // the head of a file that does not load.
     let wanted = workspace.thin_duplicates();
     for entry in &entries {
         if let Held::Again { input, identity } = &entry.doc
@@ -375,8 +376,8 @@ pub fn read(input: &Input, limits: &Limits, lang: Lang) -> Document {
     }
 }
 
-/// Reads one input for the workspace: a JSON file whose identity can be read without
-/// building its value (and that others do not refer to) is kept as that identity.
+/// Reads one input for the workspace: past the budget, a file whose identity can be read
+/// without building its value (and that others do not refer to) is kept as that identity.
 fn read_held(input: &Input, limits: &Limits, lang: Lang, held: &AtomicU64, budget: u64) -> Held {
     let bytes = match read_bytes(input, limits, lang) {
         Ok(bytes) => bytes,
@@ -389,7 +390,12 @@ fn read_held(input: &Input, limits: &Limits, lang: Lang, held: &AtomicU64, budge
         let doc = load::load_with(input.display.clone(), &bytes, format, lang, limits);
         return Held::Whole(doc);
     }
-    if let Some((kind, id)) = load::json_identity(&bytes, format, limits)
+    // Most plans name their kind and id in their first lines; the rest of a JSON plan is
+    // otherwise read without building its value.
+    let identity = load::head_identity(&bytes, format, limits)
+        .map(|(kind, id)| (Some(kind), Some(id)))
+        .or_else(|| load::json_identity(&bytes, format, limits));
+    if let Some((kind, id)) = identity
         && !kind.as_deref().is_some_and(crate::workspace::is_referenced)
     {
         return Held::Again {

@@ -88,14 +88,15 @@ impl Workspace {
         self.insert(kind, id, entry);
     }
 
-    /// Paths of the documents added by identity only that are the first of a repeated id (a
-    /// `duplicate-id` label shows their text).
+    /// Paths of the documents added by identity only that share their id with another (a
+    /// `duplicate-id` label shows the first one's text, and an identity read from a file's
+    /// head must be confirmed by loading the file).
     pub fn thin_duplicates(&self) -> std::collections::HashSet<String> {
         self.docs
             .values()
             .flat_map(|ids| ids.values())
             .filter(|entries| entries.len() > 1)
-            .filter_map(|entries| entries.first())
+            .flatten()
             .filter(|e| e.source.text.is_empty())
             .map(|e| e.source.path.clone())
             .collect()

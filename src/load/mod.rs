@@ -2,6 +2,7 @@
 //! plus the load diagnostics (`invalid-utf8`, `parse-error`, `duplicate-key`,
 //! `multiple-documents`). Pure: the caller reads the bytes.
 
+pub mod head;
 pub mod json;
 pub mod spans;
 pub mod yaml;
@@ -189,6 +190,24 @@ pub fn json_identity(
         return None;
     }
     json::sniff(text, limits.depth.min(DEPTH_CEILING))
+}
+
+/// The top-level `kind` and `id` of a JSON or YAML file read from its head (see [`head`]):
+/// `None` when that is not certain.
+pub fn head_identity(
+    bytes: &[u8],
+    format: Option<Format>,
+    limits: &Limits,
+) -> Option<(String, String)> {
+    if bytes.len() as u64 > limits.file_size {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match format.unwrap_or_else(|| Format::sniff(text)) {
+        Format::Json => head::json(text),
+        Format::Yaml => head::yaml(text),
+    }
 }
 
 /// The document of a file too large to read: a `file-too-large` finding and nothing else.
