@@ -49,6 +49,11 @@ pub(super) fn failures(
     lang: Lang,
 ) -> Vec<SchemaFailure> {
     let mut out = Vec::new();
+    // Most documents are valid: `is_valid` stops at nothing and builds no error, where
+    // `iter_errors` walks with error collection (a tenth of a plan's time).
+    if validator.is_valid(value) {
+        return out;
+    }
     for error in validator.iter_errors(value) {
         let at = error.instance_path().as_str().to_owned();
         let instance = error.instance().as_ref();

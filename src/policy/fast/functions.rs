@@ -205,37 +205,48 @@ fn walk<'a, 'b>(list: &'b Fv<'a>) -> Result<super::value::Items<'a, 'b>, Bail> {
 /// occurrence.
 fn duplicates<'a>(list: &Fv<'a>) -> Result<Fv<'a>, Bail> {
     let items: Vec<Fv<'a>> = walk(list)?.collect();
-    if items.iter().any(|i| scalar_key(i).is_none()) {
-        // Lists and maps compare pairwise in the reference; leave them to it.
-        return Err(Bail);
-    }
-    let keys: Vec<String> = items.iter().filter_map(scalar_key).collect();
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    // Lists and maps compare pairwise in the reference; leave them to it.
+    let keys: Vec<Key<'_>> = items
+        .iter()
+        .map(scalar_key)
+        .collect::<Option<_>>()
+        .ok_or(Bail)?;
+    let mut counts: HashMap<&Key<'_>, usize> = HashMap::with_capacity(keys.len());
     for key in &keys {
-        *counts.entry(key.as_str()).or_default() += 1;
+        *counts.entry(key).or_default() += 1;
     }
     let mut out = Vec::new();
     for (item, key) in items.iter().zip(&keys) {
-        if counts.remove(key.as_str()).is_some_and(|n| n > 1) {
+        if counts.remove(key).is_some_and(|n| n > 1) {
             out.push(item.clone());
         }
     }
     Ok(Fv::list(out))
 }
 
+/// A scalar's identity for [`duplicates`].
+#[derive(PartialEq, Eq, Hash)]
+enum Key<'s> {
+    Str(&'s str),
+    /// The bits of the number as a double.
+    Number(u64),
+    Bool(bool),
+    Null,
+}
+
 /// The same identity as the reference's: strings, numbers (ints as doubles, `-0.0` as `0.0`),
 /// bools and null.
-fn scalar_key(value: &Fv<'_>) -> Option<String> {
+fn scalar_key<'s>(value: &'s Fv<'_>) -> Option<Key<'s>> {
     if let Some(s) = value.as_str() {
-        return Some(format!("s{s}"));
+        return Some(Key::Str(s));
     }
     if let Some(n) = value.as_number() {
         let n = if n == 0.0 { 0.0 } else { n };
-        return Some(format!("n{}", n.to_bits()));
+        return Some(Key::Number(n.to_bits()));
     }
     match value {
-        Fv::Bool(b) => Some(format!("b{b}")),
-        Fv::Null => Some("null".to_owned()),
+        Fv::Bool(b) => Some(Key::Bool(*b)),
+        Fv::Null => Some(Key::Null),
         _ => None,
     }
 }

@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use super::compile::{Collect, Fold, Node, Op};
+use super::compile::{Collect, Fold, Func, Method, Node, Op};
 use super::functions;
 use super::value::{Bail, Fv, compare, equal};
 use crate::policy::cel::{Library, budget};
@@ -45,6 +45,7 @@ pub struct Lets<'a> {
 }
 
 /// Gives the unbound `let` in `slot` its value (from the per-document cache when it has one).
+#[inline(never)]
 fn force<'a>(slot: usize, f: &mut Frame<'a, '_>) -> Result<(), Bail> {
     let i = slot.checked_sub(f.lets.base).ok_or(Bail)?;
     let node = f.lets.nodes.get(i).ok_or(Bail)?;
@@ -83,8 +84,11 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
         Node::Tables => Ok(f.globals.tables.clone()),
         Node::Type(name) => Ok(Fv::Type(name)),
         Node::Select(operand, field, test) => {
-            let operand = eval(operand, f)?;
-            let found = operand.map_get(field)?;
+            // A variable's field is read in place (no clone of the variable).
+            let found = match &**operand {
+                Node::Var(slot) if f.bound[*slot] => f.slots[*slot].map_get(field)?,
+                _ => eval(operand, f)?.map_get(field)?,
+            };
             if *test {
                 Ok(Fv::Bool(found.is_some()))
             } else {
@@ -121,43 +125,69 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
             let right = eval(&parts[1], f)?;
             binary(*op, &left, &right)
         }
-        Node::Call(func, args) => {
-            let values = eval_all(args, f)?;
-            functions::global(*func, &values, f.globals)
-        }
-        Node::Method(method, target, args) => {
-            let this = eval(target, f)?;
-            let values = eval_all(args, f)?;
-            functions::member(*method, &this, &values)
-        }
-        Node::List(items) => Ok(Fv::list(
-            items.iter().map(|n| eval(n, f)).collect::<Result<_, _>>()?,
-        )),
-        Node::Map(entries) => {
-            let mut out: Vec<(Rc<str>, Fv<'a>)> = Vec::with_capacity(entries.len());
-            for (k, v) in entries {
-                let key = eval(k, f)?;
-                let key: Rc<str> = Rc::from(key.as_str().ok_or(Bail)?);
-                let value = eval(v, f)?;
-                if out.iter().any(|(k, _)| *k == key) {
-                    // The reference map keeps one of them; which one is its business.
-                    return Err(Bail);
-                }
-                out.push((key, value));
-            }
-            Ok(Fv::Map(Rc::new(out)))
-        }
+        Node::Call(func, args) => call(*func, args, f),
+        Node::Method(m, target, args) => method(*m, target, args, f),
+        Node::List(items) => list(items, f),
+        Node::Map(entries) => map(entries, f),
         Node::Collect(c) => collect(c, f),
         Node::Fold(c) => fold(c, f),
         Node::Bail => Err(Bail),
     }
 }
 
+// The arms below live outside `eval` so that its frame stays small: every node pays for it.
+
+#[inline(never)]
+fn call<'a>(func: Func, args: &'a [Node], f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
+    let values = eval_all(args, f)?;
+    functions::global(func, &values, f.globals)
+}
+
+#[inline(never)]
+fn method<'a>(
+    method: Method,
+    target: &'a Node,
+    args: &'a [Node],
+    f: &mut Frame<'a, '_>,
+) -> Result<Fv<'a>, Bail> {
+    let this = eval(target, f)?;
+    let values = eval_all(args, f)?;
+    functions::member(method, &this, &values)
+}
+
+#[inline(never)]
+fn list<'a>(items: &'a [Node], f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
+    Ok(Fv::list(
+        items.iter().map(|n| eval(n, f)).collect::<Result<_, _>>()?,
+    ))
+}
+
+#[inline(never)]
+fn map<'a>(entries: &'a [(Node, Node)], f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
+    let mut out: Vec<(Rc<str>, Fv<'a>)> = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        let key = eval(k, f)?;
+        let key: Rc<str> = Rc::from(key.as_str().ok_or(Bail)?);
+        let value = eval(v, f)?;
+        if out.iter().any(|(k, _)| *k == key) {
+            // The reference map keeps one of them; which one is its business.
+            return Err(Bail);
+        }
+        out.push((key, value));
+    }
+    Ok(Fv::Map(Rc::new(out)))
+}
+
 /// Arguments of a call: on the stack for up to four.
 type Args<'a> = smallvec::SmallVec<[Fv<'a>; 4]>;
 
 fn eval_all<'a>(nodes: &'a [Node], f: &mut Frame<'a, '_>) -> Result<Args<'a>, Bail> {
-    nodes.iter().map(|n| eval(n, f)).collect()
+    // A plain loop: collecting `Result`s into a `SmallVec` cost more than most functions.
+    let mut out = Args::new();
+    for node in nodes {
+        out.push(eval(node, f)?);
+    }
+    Ok(out)
 }
 
 fn bool_of(value: Fv<'_>) -> Result<Fv<'_>, Bail> {
@@ -272,7 +302,10 @@ fn next<'a>(
     i: usize,
     f: &mut Frame<'a, '_>,
 ) -> Result<bool, Bail> {
-    if !budget::spend(1) || matches!(bool_of(eval(cond, f)?)?, Fv::Bool(false)) {
+    // `map` and `filter` loop while `true`: no need to evaluate it.
+    let stop =
+        !matches!(cond, Node::Bool(true)) && matches!(bool_of(eval(cond, f)?)?, Fv::Bool(false));
+    if !budget::spend(1) || stop {
         return Ok(false);
     }
     f.slots[slot] = range.get(i);
@@ -281,6 +314,7 @@ fn next<'a>(
 
 /// `map` and `filter`: each element visited costs one budget step; when the budget runs out
 /// the loop stops (the caller then discards the rule's findings on this document).
+#[inline(never)]
 fn collect<'a>(c: &'a Collect, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
     let range = Range::of(eval(&c.range, f)?)?;
     let mut out = Vec::with_capacity(range.len());
@@ -303,6 +337,7 @@ fn collect<'a>(c: &'a Collect, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
 }
 
 /// `all`, `exists`, `exists_one` and any other comprehension, step by step.
+#[inline(never)]
 fn fold<'a>(c: &'a Fold, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
     let init = eval(&c.init, f)?;
     let range = Range::of(eval(&c.range, f)?)?;
@@ -316,6 +351,7 @@ fn fold<'a>(c: &'a Fold, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
     eval(&c.result, f)
 }
 
+#[inline(never)]
 fn binary<'a>(op: Op, left: &Fv<'a>, right: &Fv<'a>) -> Result<Fv<'a>, Bail> {
     Ok(match op {
         Op::Eq => Fv::Bool(equal(left, right)?),
