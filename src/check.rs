@@ -40,7 +40,7 @@ pub struct Engine {
     /// Evaluate rules with the reference path only (`check --reference`).
     pub reference: bool,
     /// The parsed reference tables the CEL value is built from.
-    table_data: std::collections::BTreeMap<String, crate::tables::Table>,
+    table_data: &'static std::collections::BTreeMap<String, crate::tables::Table>,
 }
 
 /// What one run adds to the engine: the workspace and the evaluation runtime built on it.
@@ -82,7 +82,7 @@ impl Engine {
         lang: Lang,
     ) -> Result<Self, crate::error::Error> {
         // Parse the tables now, so a broken table is an error of the run, not a panic later.
-        let table_data = crate::tables::bundled()?;
+        let table_data = crate::tables::shared()?;
         let params = rules
             .policies()
             .map(|p| {
@@ -134,7 +134,10 @@ impl Engine {
         let needs_tables = self.rules.policies().any(|p| p.reads_tables);
         let tables = if needs_tables {
             self.tables_json
-                .get_or_init(|| Arc::new(crate::tables::to_json(&self.table_data)))
+                .get_or_init(|| {
+                    crate::tables::shared_json()
+                        .unwrap_or_else(|_| Arc::new(crate::tables::to_json(self.table_data)))
+                })
                 .clone()
         } else {
             Arc::new(Value::Object(serde_json::Map::new()))

@@ -25,7 +25,9 @@ pub enum ConfigSource {
 /// The engine for a run in `cwd`.
 pub fn engine(cwd: &Path, source: &ConfigSource, lang: Lang) -> Result<Engine, Error> {
     let schemas = Schemas::bundled()?;
-    let mut rules = RuleSet::bundled(&schemas, lang).map_err(Error::Config)?;
+    // The reference tables are parsed on the other core while the rule files are read.
+    let (rules, ()) = rayon::join(|| RuleSet::bundled(&schemas, lang), crate::tables::warm);
+    let mut rules = rules.map_err(Error::Config)?;
     let file = match source {
         ConfigSource::Off => None,
         ConfigSource::File(path) => Some(cwd.join(path)),

@@ -11,7 +11,7 @@ use crate::policy::cel::{Shared, value as v};
 static DATA_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules/data");
 
 /// A reference table that cannot be read: a defect of the build.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum TableError {
     /// The manifest is malformed.
     #[error("rules/data/tables.yaml: {0}")]
@@ -92,6 +92,29 @@ pub fn bundled() -> Result<BTreeMap<String, Table>, TableError> {
         tables.insert(name, table);
     }
     Ok(tables)
+}
+
+/// The bundled tables, parsed once per process (they are compiled in).
+pub fn shared() -> Result<&'static BTreeMap<String, Table>, TableError> {
+    static TABLES: std::sync::OnceLock<Result<BTreeMap<String, Table>, TableError>> =
+        std::sync::OnceLock::new();
+    TABLES.get_or_init(bundled).as_ref().map_err(Clone::clone)
+}
+
+/// The bundled tables as one JSON object, built once per process.
+pub fn shared_json() -> Result<std::sync::Arc<serde_json::Value>, TableError> {
+    static JSON: std::sync::OnceLock<std::sync::Arc<serde_json::Value>> =
+        std::sync::OnceLock::new();
+    let tables = shared()?;
+    Ok(JSON
+        .get_or_init(|| std::sync::Arc::new(to_json(tables)))
+        .clone())
+}
+
+/// Parses the tables and builds their JSON while the caller does something else (start-up
+/// reads the rule files meanwhile); a broken table is reported by whoever asks next.
+pub fn warm() {
+    let _ = shared_json();
 }
 
 /// The tables as one JSON object: table → key → column → text.

@@ -165,7 +165,13 @@ fn check(args: CheckArgs, lang: Lang, positions: &Positions) -> Result<u8, Error
         (Some(file), false) => ConfigSource::File(file.clone()),
         (None, false) => ConfigSource::Discover,
     };
-    let mut engine = stats::time(Stage::Setup, || setup::engine(&cwd, &config, lang))?;
+    // Start-up works on the run's threads too (`--threads` holds from the first step).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+    let mut engine =
+        pool.install(|| stats::time(Stage::Setup, || setup::engine(&cwd, &config, lang)))?;
     engine.reference = args.reference;
     let baseline = match &args.baseline {
         Some(file) => Some(read_baseline(file)?),
@@ -185,10 +191,6 @@ fn check(args: CheckArgs, lang: Lang, positions: &Positions) -> Result<u8, Error
         only,
         hold: args.hold,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
     let (mut report, mut warnings) = pool.install(|| run::check(&engine, &request, &cwd));
     if report.files.is_empty() && args.changed_since.is_none() {
         warnings.push(

@@ -268,13 +268,23 @@ impl RuleSet {
         lang: Lang,
         trust: Trust,
     ) -> Result<Self, Vec<FileReport>> {
+        use rayon::prelude::*;
         let mut set = Self::default();
         let mut errors = Vec::new();
-        for (path, bytes) in files {
-            let Some(format) = Format::from_path(Path::new(&path)) else {
-                continue;
-            };
-            match load_rule(path, bytes, format, schemas, lang, trust) {
+        let files: Vec<(String, &[u8], Format)> = files
+            .into_iter()
+            .filter_map(|(path, bytes)| {
+                let format = Format::from_path(Path::new(&path))?;
+                Some((path, bytes, format))
+            })
+            .collect();
+        // Parsed in parallel (YAML parsing is most of start-up), then filed in order.
+        let loaded: Vec<_> = files
+            .into_par_iter()
+            .map(|(path, bytes, format)| load_rule(path, bytes, format, schemas, lang, trust))
+            .collect();
+        for result in loaded {
+            match result {
                 Ok((rule, policy)) => {
                     if let Some(policy) = policy {
                         set.policies.insert(rule.name.clone(), Arc::new(policy));
@@ -361,7 +371,9 @@ fn load_rule(
         .and_then(|n| n.split('.').next())
         .unwrap_or_default()
         .to_owned();
-    let doc = load::load(path, bytes, Some(format), lang);
+    // Spans are built only if a finding or a compile error needs them (a bundled rule has none).
+    let limits = crate::limits::Limits::default();
+    let doc = load::load_as(path, bytes, Some(format), lang, &limits, true);
     let fail = |source: Arc<SourceFile>, mut diagnostics: Vec<Diagnostic>| {
         for d in &mut diagnostics {
             d.rule = names::CONFIG_ERROR.to_owned();
