@@ -97,3 +97,42 @@ fn the_fast_path_matches_the_reference_on_the_examples() {
     let rules = same_output(&examples, &[]);
     assert!(rules.len() >= 5, "{rules:?}");
 }
+
+/// Past the hold budget a plan's identity comes from its head; a file whose head names an id
+/// that another plan has, but that does not load, must not turn that plan into a duplicate,
+/// and a real duplicate must still be found.
+#[test]
+fn identities_read_from_heads_are_confirmed() {
+    for format in ["json", "yaml"] {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        generator::generate(dir.path(), 4, format);
+        let plans = generator::plans(dir.path());
+        let text = std::fs::read_to_string(&plans[0]).expect("a plan");
+        let folder = plans[0].parent().expect("plans folder");
+        let write = |name: &str, text: &str| {
+            std::fs::write(folder.join(format!("{name}.{format}")), text).expect("written")
+        };
+        // The head of the plan, then a syntax error.
+        let cut = text.len() / 2;
+        let cut = (0..=cut)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
+        write("zz-broken", &format!("{}\n  ]]] }}}}\n", &text[..cut]));
+        // The whole plan again: a real duplicate.
+        write("zz-copy", &text);
+        // A plan whose `kind` is repeated at the end of its top level.
+        let repeated = match format {
+            "json" => format!(
+                "{}, \"kind\": \"standard\"}}\n",
+                text.trim_end().trim_end_matches('}')
+            ),
+            _ => format!("{text}kind: standard\n"),
+        };
+        write("zz-kind", &repeated);
+        let rules = same_output(dir.path(), &[]);
+        for rule in ["duplicate-id", "duplicate-key", "parse-error"] {
+            assert!(rules.iter().any(|r| r == rule), "{format}: {rules:?}");
+        }
+    }
+}

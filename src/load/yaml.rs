@@ -44,7 +44,12 @@ fn build(text: &str, lang: Lang, limits: &Limits, spans: bool) -> Loaded {
         text,
         max_depth: limits.depth.min(DEPTH_CEILING),
         max_alias_values: limits.alias_values,
-        chars: char_to_byte_table(text),
+        // Without spans, nothing needs byte offsets (a finding sends the file to the slow path).
+        chars: if spans {
+            char_to_byte_table(text)
+        } else {
+            Vec::new()
+        },
         lang,
         stack: Vec::new(),
         root: None,
@@ -220,6 +225,9 @@ impl Builder<'_> {
     }
 
     fn byte(&self, char_index: usize) -> usize {
+        if !self.record {
+            return 0;
+        }
         self.chars
             .get(char_index)
             .copied()
@@ -449,10 +457,29 @@ impl Builder<'_> {
                 key: None,
                 name: String::new(),
             },
-            Container::Map { key, seen, .. } => {
+            Container::Map { key, seen, map } => {
                 let (name, key_range) = key
                     .take()
                     .unwrap_or_else(|| (String::new(), range.start..range.start));
+                if !self.record {
+                    // No spans to report: the map itself tells a repeated key, and any
+                    // finding sends the file to the slow path.
+                    if map.contains_key(&name) {
+                        let at = key_range.clone();
+                        self.diagnostics.push(super::duplicate_key(
+                            &name,
+                            at.clone(),
+                            at,
+                            &frame.pointer,
+                            lang,
+                        ));
+                    }
+                    return Slot {
+                        pointer: String::new(),
+                        key: Some(key_range),
+                        name,
+                    };
+                }
                 if let Some(first) = seen.get(&name) {
                     self.diagnostics.push(super::duplicate_key(
                         &name,
