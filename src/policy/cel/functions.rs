@@ -106,11 +106,13 @@ fn index_standard(value: &Value) -> Levels {
 /// The functions, and the workspace documents they look into (as JSON, and as CEL values
 /// converted on first use by the reference interpreter).
 pub struct Library {
-    /// Documents by (kind, id).
-    values: HashMap<(String, String), Arc<Value>>,
+    /// Documents by kind, then id (a lookup allocates no key).
+    values: HashMap<String, HashMap<String, Arc<Value>>>,
     /// Documents of each kind, in the workspace's order.
     kinds: HashMap<String, Vec<Arc<Value>>>,
     standards: HashMap<String, Levels>,
+    /// Each standard's level names in document order (`levelsOf` is asked once per subject).
+    level_order: HashMap<String, Vec<String>>,
     converted: std::sync::OnceLock<Converted>,
 }
 
@@ -123,7 +125,10 @@ struct Converted {
 impl std::fmt::Debug for Library {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Library")
-            .field("docs", &self.values.len())
+            .field(
+                "docs",
+                &self.values.values().map(HashMap::len).sum::<usize>(),
+            )
             .finish()
     }
 }
@@ -156,23 +161,39 @@ pub const FUNCTIONS: &[&str] = &[
 impl Library {
     /// Indexes the workspace's documents.
     pub fn new(workspace: &Workspace) -> Self {
-        let mut values = HashMap::new();
+        let mut values: HashMap<String, HashMap<String, Arc<Value>>> = HashMap::new();
         let mut kinds: HashMap<String, Vec<Arc<Value>>> = HashMap::new();
         let mut standards = HashMap::new();
         for kind in workspace.kinds().map(str::to_owned).collect::<Vec<_>>() {
             for (id, entry) in workspace.of_kind(&kind) {
                 let Some(value) = &entry.value else { continue };
                 kinds.entry(kind.clone()).or_default().push(value.clone());
-                values.insert((kind.clone(), id.to_owned()), value.clone());
+                values
+                    .entry(kind.clone())
+                    .or_default()
+                    .insert(id.to_owned(), value.clone());
                 if kind == "standard" {
                     standards.insert(id.to_owned(), index_standard(value));
                 }
             }
         }
+        let level_order = standards
+            .iter()
+            .map(|(id, levels)| {
+                let mut names: Vec<(&str, &str)> = levels
+                    .iter()
+                    .map(|(n, l): (&String, &Level)| (l.pointer.as_str(), n.as_str()))
+                    .collect();
+                names.sort_by_key(|x| natural(x.0));
+                let names = names.into_iter().map(|(_, n)| n.to_owned()).collect();
+                (id.clone(), names)
+            })
+            .collect();
         Self {
             values,
             kinds,
             standards,
+            level_order,
             converted: std::sync::OnceLock::new(),
         }
     }
@@ -199,9 +220,7 @@ impl Library {
 
     /// The document of `kind` with `id` (`lookup`).
     pub fn document(&self, kind: &str, id: &str) -> Option<&Value> {
-        self.values
-            .get(&(kind.to_owned(), id.to_owned()))
-            .map(|v| v.as_ref())
+        self.values.get(kind)?.get(id).map(|v| v.as_ref())
     }
 
     /// Every document of `kind` (`docs`).
@@ -235,18 +254,10 @@ impl Library {
 
     /// The level names of a standard, in document order (`levelsOf`).
     pub fn levels_of(&self, standard: &str) -> Vec<&str> {
-        let mut names: Vec<(&str, &str)> = self
-            .standards
+        self.level_order
             .get(standard)
-            .map(|levels| {
-                levels
-                    .iter()
-                    .map(|(n, l)| (l.pointer.as_str(), n.as_str()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort_by_key(|x| natural(x.0));
-        names.into_iter().map(|(_, n)| n).collect()
+            .map(|names| names.iter().map(String::as_str).collect())
+            .unwrap_or_default()
     }
 
     /// The work area codes of a level (`workAreasOf`).

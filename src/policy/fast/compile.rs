@@ -29,7 +29,7 @@ pub enum Node {
     /// The reference tables.
     Tables,
     /// `operand.field`, or `has(operand.field)` when `test`.
-    Select(Box<Node>, Box<str>, bool),
+    Select(Box<Node>, Field, bool),
     /// `c ? a : b`.
     Cond(Box<[Node; 3]>),
     /// `a && b`.
@@ -54,13 +54,26 @@ pub enum Node {
     Map(Vec<(Node, Node)>),
     /// `map`/`filter`: append `items` for each element (that passes `guard`).
     Collect(Box<Collect>),
-    /// Any other comprehension (`all`, `exists`, `exists_one`).
+    /// `all` or `exists`.
+    Quantifier(Box<Quantifier>),
+    /// Any other comprehension (`exists_one`, hand-written ones).
     Fold(Box<Fold>),
     /// A type name used as a value (`string` in `type(x) == string`).
     Type(&'static str),
     /// Something only the reference interpreter handles.
     #[default]
     Bail,
+}
+
+/// A field name read at one place of an expression, with where it was last found: documents
+/// repeat their key order (every course of a plan lists its keys alike), so the next object
+/// read there most likely has it at the same position.
+#[derive(Debug)]
+pub struct Field {
+    /// The name.
+    pub name: Box<str>,
+    /// Position of the key in the last object it was found in (a guess, checked on use).
+    pub hint: std::sync::atomic::AtomicU32,
 }
 
 /// A `map`/`filter` comprehension.
@@ -76,6 +89,19 @@ pub struct Collect {
     pub guard: Option<Node>,
     /// Appended per element.
     pub items: Vec<Node>,
+}
+
+/// `range.all(x, pred)` (`all`) or `range.exists(x, pred)`.
+#[derive(Debug)]
+pub struct Quantifier {
+    /// The list or map iterated.
+    pub range: Node,
+    /// Slot of the element variable.
+    pub slot: usize,
+    /// The predicate.
+    pub pred: Node,
+    /// `all` (else `exists`).
+    pub all: bool,
 }
 
 /// A general comprehension.
@@ -345,7 +371,10 @@ impl Scope {
             Expr::Ident(name) => self.var(name),
             Expr::Select(select) => Node::Select(
                 Box::new(self.node(&select.operand)),
-                select.field.as_str().into(),
+                Field {
+                    name: select.field.as_str().into(),
+                    hint: Default::default(),
+                },
                 select.test,
             ),
             Expr::Call(call) => {
@@ -444,7 +473,7 @@ impl Scope {
                     items: items.iter().map(|e| self.node(e)).collect(),
                 }))
             }
-            _ => Node::Fold(Box::new(Fold {
+            _ => quantifier(Fold {
                 range,
                 slot,
                 accu,
@@ -452,12 +481,45 @@ impl Scope {
                 cond: self.node(&c.loop_cond),
                 step: self.node(&c.loop_step),
                 result: self.node(&c.result),
-            })),
+            }),
         };
         self.visible.truncate(before);
         self.next -= 2;
         node
     }
+}
+
+/// `all` and `exists` as the macros expand them (`@result && p` while not false, `@result ||
+/// p` while not true) become a [`Quantifier`]; any other fold stays one.
+fn quantifier(fold: Fold) -> Node {
+    let accu = fold.accu;
+    let is_accu = |n: &Node| matches!(n, Node::Var(s) if *s == accu);
+    let all = match (&fold.init, &fold.cond, &fold.step) {
+        (Node::Bool(true), Node::NotStrictlyFalse(c), Node::And(parts))
+            if is_accu(c) && is_accu(&parts[0]) =>
+        {
+            true
+        }
+        (Node::Bool(false), Node::NotStrictlyFalse(c), Node::Or(parts))
+            if matches!(&**c, Node::Not(n) if is_accu(n)) && is_accu(&parts[0]) =>
+        {
+            false
+        }
+        _ => return Node::Fold(Box::new(fold)),
+    };
+    if !is_accu(&fold.result) {
+        return Node::Fold(Box::new(fold));
+    }
+    let (Node::And(parts) | Node::Or(parts)) = fold.step else {
+        return Node::Bail;
+    };
+    let [_, pred] = *parts;
+    Node::Quantifier(Box::new(Quantifier {
+        range: fold.range,
+        slot: fold.slot,
+        pred,
+        all,
+    }))
 }
 
 /// Recognises the loop step of `map` and `filter`: `@result + [e]` or

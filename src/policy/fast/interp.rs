@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use super::compile::{Collect, Fold, Func, Method, Node, Op};
+use super::compile::{Collect, Fold, Func, Method, Node, Op, Quantifier};
 use super::functions;
 use super::value::{Bail, Fv, compare, equal};
 use crate::policy::cel::{Library, budget};
@@ -86,8 +86,8 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
         Node::Select(operand, field, test) => {
             // A variable's field is read in place (no clone of the variable).
             let found = match &**operand {
-                Node::Var(slot) if f.bound[*slot] => f.slots[*slot].map_get(field)?,
-                _ => eval(operand, f)?.map_get(field)?,
+                Node::Var(slot) if f.bound[*slot] => f.slots[*slot].field(field)?,
+                _ => eval(operand, f)?.field(field)?,
             };
             if *test {
                 Ok(Fv::Bool(found.is_some()))
@@ -130,6 +130,7 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
         Node::List(items) => list(items, f),
         Node::Map(entries) => map(entries, f),
         Node::Collect(c) => collect(c, f),
+        Node::Quantifier(q) => quantifier(q, f),
         Node::Fold(c) => fold(c, f),
         Node::Bail => Err(Bail),
     }
@@ -336,7 +337,32 @@ fn collect<'a>(c: &'a Collect, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
     Ok(Fv::list(out))
 }
 
-/// `all`, `exists`, `exists_one` and any other comprehension, step by step.
+/// `all` and `exists`: the fold the macros expand to, without its accumulator. It stops at the
+/// first element that decides, and spends the budget as the fold does (one step per element
+/// visited, and one more to find the loop condition false when elements are left).
+#[inline(never)]
+fn quantifier<'a>(q: &'a Quantifier, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
+    let range = Range::of(eval(&q.range, f)?)?;
+    let len = range.len();
+    for i in 0..len {
+        if !budget::spend(1) {
+            break;
+        }
+        f.slots[q.slot] = range.get(i);
+        let Fv::Bool(holds) = eval(&q.pred, f)? else {
+            return Err(Bail);
+        };
+        if holds != q.all {
+            if i + 1 < len {
+                budget::spend(1);
+            }
+            return Ok(Fv::Bool(!q.all));
+        }
+    }
+    Ok(Fv::Bool(q.all))
+}
+
+/// `exists_one` and any other comprehension, step by step.
 #[inline(never)]
 fn fold<'a>(c: &'a Fold, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
     let init = eval(&c.init, f)?;
@@ -382,4 +408,103 @@ fn binary<'a>(op: Op, left: &Fv<'a>, right: &Fv<'a>) -> Result<Fv<'a>, Bail> {
         Op::Index => index(left, right)?,
         Op::In => Fv::Bool(contains(right, left)?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::cel::{self, Library};
+    use crate::policy::fast::compile::{self, Fold};
+    use serde_json::json;
+
+    /// The fold a quantifier at the root of `node` replaced (what `compile` built before it
+    /// recognised `all` and `exists`); the accumulator is the slot after the element's.
+    fn unfold(node: Node) -> Node {
+        let Node::Quantifier(q) = node else {
+            panic!("not a quantifier: {node:?}")
+        };
+        let Quantifier {
+            range,
+            slot,
+            pred,
+            all,
+        } = *q;
+        let accu = || Node::Var(slot + 1);
+        Node::Fold(Box::new(Fold {
+            range,
+            slot,
+            accu: slot + 1,
+            init: Node::Bool(all),
+            cond: Node::NotStrictlyFalse(Box::new(if all {
+                accu()
+            } else {
+                Node::Not(Box::new(accu()))
+            })),
+            step: if all {
+                Node::And(Box::new([accu(), pred]))
+            } else {
+                Node::Or(Box::new([accu(), pred]))
+            },
+            result: accu(),
+        }))
+    }
+
+    /// Evaluates `node` on `doc` within `steps`: the value, and the budget left.
+    fn run(node: &Node, size: usize, named: usize, doc: &serde_json::Value, steps: u64) -> String {
+        let library = Library::new(&crate::workspace::Workspace::default());
+        let globals = Globals {
+            tables: Fv::Null,
+            library: &library,
+        };
+        let mut f = Frame {
+            slots: vec![Fv::Null; size],
+            bound: (0..size).map(|i| i >= named).collect(),
+            lets: Lets {
+                base: named,
+                nodes: &[],
+                hoist: &[],
+                hoisted: Vec::new(),
+            },
+            globals: &globals,
+        };
+        f.slots[0] = Fv::from_json(doc);
+        f.slots[1] = Fv::Null;
+        f.bound[0] = true;
+        f.bound[1] = true;
+        let _guard = budget::start(steps);
+        let value = eval(node, &mut f);
+        format!("{value:?} {:?}", budget::snapshot())
+    }
+
+    #[test]
+    fn quantifiers_stop_and_spend_as_the_folds_they_replace() {
+        let doc = json!({"items": [1.0, 2.0, 3.0, 2.0], "none": [], "keys": {"a": 1.0, "b": 2.0}});
+        for source in [
+            "doc.items.all(x, x < 3.0)",
+            "doc.items.all(x, x < 9.0)",
+            "doc.items.exists(x, x == 2.0)",
+            "doc.items.exists(x, x == 7.0)",
+            "doc.none.all(x, x == 1.0)",
+            "doc.none.exists(x, x == 1.0)",
+            "doc.keys.exists(k, k == 'b')",
+            "doc.items.all(x, x == 'a')",
+        ] {
+            let expr = cel::compile(source).expect("compiles");
+            let compiled = compile::rule(&[], &[], &expr);
+            let (size, named) = (compiled.layout.size, compiled.layout.names.len());
+            assert!(
+                matches!(compiled.assert, Node::Quantifier(_)),
+                "{source}: {:?}",
+                compiled.assert
+            );
+            let folded = unfold(compile::rule(&[], &[], &expr).assert);
+            for steps in 0..8 {
+                assert_eq!(
+                    run(&compiled.assert, size, named, &doc, steps),
+                    run(&folded, size, named, &doc, steps),
+                    "{source} within {steps} steps"
+                );
+            }
+        }
+    }
 }

@@ -156,6 +156,32 @@ impl<'a> Fv<'a> {
         }
     }
 
+    /// [`Fv::map_get`] of a field read at one place of an expression: the key is looked for
+    /// first where that place last found it.
+    pub fn field(&self, field: &super::compile::Field) -> Result<Option<Fv<'a>>, Bail> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let Fv::Json(Value::Object(map)) = self else {
+            return self.map_get(&field.name);
+        };
+        let hint = field.hint.load(Relaxed) as usize;
+        if let Some((key, value)) = map.iter().nth(hint)
+            && key.as_str() == &*field.name
+        {
+            return Ok(Some(Fv::from_json(value)));
+        }
+        if map.len() > 16 {
+            return Ok(map.get(&*field.name).map(Fv::from_json));
+        }
+        let found = map
+            .iter()
+            .enumerate()
+            .find(|(_, (key, _))| key.as_str() == &*field.name);
+        Ok(found.map(|(i, (_, value))| {
+            field.hint.store(i as u32, Relaxed);
+            Fv::from_json(value)
+        }))
+    }
+
     /// The keys of a map, in its order.
     pub fn map_keys(&self) -> Option<Vec<Fv<'a>>> {
         match self {
