@@ -32,6 +32,8 @@ pub enum Node {
     Select(Box<Node>, Field, bool),
     /// `c ? a : b`.
     Cond(Box<[Node; 3]>),
+    /// `has(v.f) ? v.f : d` for a variable `v` (in slot): one lookup.
+    FieldOr(usize, Field, Box<Node>),
     /// `a && b`.
     And(Box<[Node; 2]>),
     /// `a || b`.
@@ -381,11 +383,11 @@ impl Scope {
                 let name = call.func_name.as_str();
                 let args = &call.args;
                 match (&call.target, name, args.len()) {
-                    (None, "_?_:_", 3) => Node::Cond(Box::new([
+                    (None, "_?_:_", 3) => field_or([
                         self.node(&args[0]),
                         self.node(&args[1]),
                         self.node(&args[2]),
-                    ])),
+                    ]),
                     (None, "_&&_", 2) => Node::And(Box::new(self.pair(args))),
                     (None, "_||_", 2) => Node::Or(Box::new(self.pair(args))),
                     (None, "!_", 1) => Node::Not(Box::new(self.node(&args[0]))),
@@ -486,6 +488,23 @@ impl Scope {
         self.visible.truncate(before);
         self.next -= 2;
         node
+    }
+}
+
+/// `has(v.f) ? v.f : d`, the commonest conditional of rules, becomes [`Node::FieldOr`].
+fn field_or(parts: [Node; 3]) -> Node {
+    let [test, then, otherwise] = parts;
+    match (test, then) {
+        (Node::Select(a, tested, true), Node::Select(b, read, false))
+            if matches!((&*a, &*b), (Node::Var(x), Node::Var(y)) if x == y)
+                && tested.name == read.name =>
+        {
+            let Node::Var(slot) = *a else {
+                return Node::Bail;
+            };
+            Node::FieldOr(slot, read, Box::new(otherwise))
+        }
+        (test, then) => Node::Cond(Box::new([test, then, otherwise])),
     }
 }
 

@@ -95,6 +95,15 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
                 found.ok_or(Bail)
             }
         }
+        Node::FieldOr(slot, field, otherwise) => {
+            if !f.bound[*slot] {
+                force(*slot, f)?;
+            }
+            match f.slots[*slot].field(field)? {
+                Some(value) => Ok(value),
+                None => eval(otherwise, f),
+            }
+        }
         Node::Cond(parts) => match eval(&parts[0], f)? {
             Fv::Bool(true) => eval(&parts[1], f),
             Fv::Bool(false) => eval(&parts[2], f),

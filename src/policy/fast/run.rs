@@ -13,7 +13,7 @@ use serde_json_path::PathElement;
 
 use super::compile::Node;
 use super::interp::Lets;
-use super::walk::{self, Location};
+use super::walk::{self, Chain, Location};
 use super::{Bail, Frame, Fv, Globals};
 use crate::diagnostic::Diagnostic;
 use crate::policy::cel::{self, Bindings, EvalError, Expression, budget};
@@ -86,8 +86,8 @@ pub fn run<'a>(
             }
         }
     }
-    let mut subject = |location: &Location<'a>, node: &'a Value| {
-        let found = check_subject(&ctx, location, node, &mut f);
+    let mut subject = |location: &Location<'a>, chain: &Chain<'a>, node: &'a Value| {
+        let found = check_subject(&ctx, location, chain, node, &mut f);
         if !budget::spend(1) {
             *at = walk::pointer(location);
             return ControlFlow::Break(());
@@ -98,7 +98,7 @@ pub fn run<'a>(
     match &rule.each {
         Some(path) => compiled.walk.visit(path, doc.value, &mut subject),
         None => {
-            let _ = subject(&[], doc.value);
+            let _ = subject(&[], &[], doc.value);
         }
     }
     out
@@ -107,6 +107,7 @@ pub fn run<'a>(
 fn check_subject<'a>(
     ctx: &Ctx<'a, '_>,
     location: &Location<'a>,
+    chain: &Chain<'a>,
     node: &'a Value,
     f: &mut Frame<'a, '_>,
 ) -> Option<Diagnostic> {
@@ -115,7 +116,7 @@ fn check_subject<'a>(
     for b in &mut f.bound[layout.subject..layout.names.len()] {
         *b = false;
     }
-    bind_subject(f, ctx, location, node);
+    bind_subject(f, ctx, location, chain, node);
     let fail = |(from, e): Failure, own: (&str, &Expression)| {
         let (name, expr) = match from {
             Some(j) => (format!("let.{}", rule.lets[j].0), &rule.lets[j].1),
@@ -242,19 +243,18 @@ fn bind_subject<'a>(
     f: &mut Frame<'a, '_>,
     ctx: &Ctx<'a, '_>,
     location: &Location<'a>,
+    chain: &Chain<'a>,
     node: &'a Value,
 ) {
     let plan = &ctx.rule.plan;
     let base = ctx.rule.fast.layout.subject;
-    let root = ctx.doc.value;
-    // The containers on the way down, and whether the subject sits in a list.
+    // The containers on the way down (from the walk), and whether the subject sits in a list.
     let mut parent: Option<&'a Value> = None;
     let mut container: Option<&'a Value> = None;
-    let mut current = root;
     let mut ancestors: Vec<Fv<'a>> = Vec::new();
     let mut path: Vec<Fv<'a>> = Vec::new();
     let mut last: Option<&PathElement<'a>> = None;
-    for element in location.iter() {
+    for (element, &current) in location.iter().zip(chain) {
         if current.is_object() {
             parent = Some(current);
             if plan.ancestors {
@@ -269,10 +269,6 @@ fn bind_subject<'a>(
                 PathElement::Name(k) => Fv::Str(k),
             });
         }
-        current = match element {
-            PathElement::Name(k) => current.get(*k).unwrap_or(current),
-            PathElement::Index(i) => current.get(*i).unwrap_or(current),
-        };
         last = Some(element);
     }
     ancestors.reverse();

@@ -29,6 +29,13 @@ pub struct Walk {
 /// A subject's location: member names and list indices from the root.
 pub type Location<'a> = [PathElement<'a>];
 
+/// The values a location passes through: the root, then each container below it (one per
+/// element of the location, the subject's own container last).
+pub type Chain<'a> = [&'a Value];
+
+/// What a walk calls for each subject: its location, the chain to it, and the subject.
+pub type Visit<'v, 'a> = dyn FnMut(&Location<'a>, &Chain<'a>, &'a Value) -> ControlFlow<()> + 'v;
+
 impl Walk {
     /// The walk of the query `source` (`None`: the rule has no `each`).
     pub fn new(source: Option<&str>) -> Self {
@@ -39,21 +46,26 @@ impl Walk {
 
     /// Calls `visit` with every node `path` selects in `root` and its location, in the order
     /// of `query_located`, until `visit` breaks.
-    pub fn visit<'a>(
-        &self,
-        path: &JsonPath,
-        root: &'a Value,
-        visit: &mut dyn FnMut(&Location<'a>, &'a Value) -> ControlFlow<()>,
-    ) {
+    pub fn visit<'a>(&self, path: &JsonPath, root: &'a Value, visit: &mut Visit<'_, 'a>) {
         match &self.steps {
             Some(steps) => {
                 let mut at = Vec::with_capacity(steps.len());
-                let _ = walk(steps, root, &mut at, visit);
+                let mut chain = Vec::with_capacity(steps.len());
+                let _ = walk(steps, root, &mut at, &mut chain, visit);
             }
             None => {
                 for node in path.query_located(root).iter() {
                     let at: Vec<PathElement<'a>> = node.location().iter().cloned().collect();
-                    if visit(&at, node.node()).is_break() {
+                    let mut chain = Vec::with_capacity(at.len());
+                    let mut current = root;
+                    for element in &at {
+                        chain.push(current);
+                        current = match element {
+                            PathElement::Name(k) => current.get(*k).unwrap_or(current),
+                            PathElement::Index(i) => current.get(*i).unwrap_or(current),
+                        };
+                    }
+                    if visit(&at, &chain, node.node()).is_break() {
                         return;
                     }
                 }
@@ -79,14 +91,17 @@ fn walk<'a>(
     steps: &[Step],
     node: &'a Value,
     at: &mut Vec<PathElement<'a>>,
-    visit: &mut dyn FnMut(&Location<'a>, &'a Value) -> ControlFlow<()>,
+    chain: &mut Vec<&'a Value>,
+    visit: &mut Visit<'_, 'a>,
 ) -> ControlFlow<()> {
     let Some((step, rest)) = steps.split_first() else {
-        return visit(at, node);
+        return visit(at, chain, node);
     };
     let mut go = |element: PathElement<'a>, child: &'a Value| {
         at.push(element);
-        let flow = walk(rest, child, at, visit);
+        chain.push(node);
+        let flow = walk(rest, child, at, chain, visit);
+        chain.pop();
         at.pop();
         flow
     };
@@ -187,7 +202,17 @@ mod tests {
         let query = JsonPath::parse(path).unwrap();
         let walk = Walk::new(Some(path));
         let mut walked = Vec::new();
-        walk.visit(&query, value, &mut |at, node| {
+        walk.visit(&query, value, &mut |at, chain, node| {
+            assert_eq!(at.len(), chain.len());
+            // Each container of the chain holds the next (the last holds the subject).
+            let mut held = chain.iter().skip(1).copied().chain([node]);
+            for (element, container) in at.iter().zip(chain) {
+                let child = match element {
+                    PathElement::Name(k) => container.get(*k),
+                    PathElement::Index(i) => container.get(*i),
+                };
+                assert!(std::ptr::eq(child.unwrap(), held.next().unwrap()));
+            }
             walked.push(format!("{} {node}", pointer(at)));
             ControlFlow::Continue(())
         });
