@@ -181,15 +181,10 @@ pub fn json_identity(
     format: Option<Format>,
     limits: &Limits,
 ) -> Option<(Option<String>, Option<String>)> {
-    if bytes.len() as u64 > limits.file_size {
-        return None;
+    match identity_text(bytes, format, limits)? {
+        (text, Format::Json) => json::sniff(text, limits.depth.min(DEPTH_CEILING)),
+        (_, Format::Yaml) => None,
     }
-    let text = std::str::from_utf8(bytes).ok()?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if format.unwrap_or_else(|| Format::sniff(text)) != Format::Json {
-        return None;
-    }
-    json::sniff(text, limits.depth.min(DEPTH_CEILING))
 }
 
 /// The top-level `kind` and `id` of a JSON or YAML file read from its head (see [`head`]):
@@ -199,15 +194,25 @@ pub fn head_identity(
     format: Option<Format>,
     limits: &Limits,
 ) -> Option<(String, String)> {
+    match identity_text(bytes, format, limits)? {
+        (text, Format::Json) => head::json(text),
+        (text, Format::Yaml) => head::yaml(text),
+    }
+}
+
+/// The text of a file [`load_with`] would read (within the size limit, UTF-8 without its
+/// byte-order mark) and its format, for reading an identity without loading the file.
+fn identity_text<'b>(
+    bytes: &'b [u8],
+    format: Option<Format>,
+    limits: &Limits,
+) -> Option<(&'b str, Format)> {
     if bytes.len() as u64 > limits.file_size {
         return None;
     }
     let text = std::str::from_utf8(bytes).ok()?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    match format.unwrap_or_else(|| Format::sniff(text)) {
-        Format::Json => head::json(text),
-        Format::Yaml => head::yaml(text),
-    }
+    Some((text, format.unwrap_or_else(|| Format::sniff(text))))
 }
 
 /// The document of a file too large to read: a `file-too-large` finding and nothing else.
