@@ -25,12 +25,11 @@ pub fn is_referenced(kind: &str) -> bool {
 pub struct Entry {
     /// Its file.
     pub source: Arc<SourceFile>,
-    /// Its spans (for the span of its `id`; shared, and built only when needed).
+    /// Its spans (shared, and built only when needed): the span of its `id`, and for the
+    /// referenced kinds the places other documents' findings point at.
     pub index: SpanIndex,
     /// Its value (for the referenced kinds).
     pub value: Option<Arc<Value>>,
-    /// Its spans (for the referenced kinds).
-    pub spans: Option<Arc<SpanIndex>>,
 }
 
 /// Documents by kind, then id; several entries under one id are duplicates, sorted by path.
@@ -54,7 +53,6 @@ impl Workspace {
             source: doc.source.clone(),
             index: doc.spans.clone(),
             value: keep.then(|| Arc::new(value.clone())),
-            spans: keep.then(|| Arc::new(doc.spans.clone())),
         };
         self.insert(kind, id, entry);
     }
@@ -83,7 +81,6 @@ impl Workspace {
             source: SourceFile::new(identity.path.clone(), String::new()),
             index: SpanIndex::default(),
             value: None,
-            spans: None,
         };
         self.insert(kind, id, entry);
     }

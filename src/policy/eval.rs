@@ -308,10 +308,14 @@ fn related_label<'r>(
             else {
                 return Ok(None);
             };
-            let Some(spans) = &entry.spans else {
+            // Only documents kept whole (the referenced kinds) are pointed into.
+            if entry.value.is_none() {
                 return Ok(None);
-            };
-            (Some(entry.source.clone()), spans.value_or_ancestor(&at))
+            }
+            (
+                Some(entry.source.clone()),
+                entry.index.value_or_ancestor(&at),
+            )
         }
         _ => (None, doc.spans.value_or_ancestor(&at)),
     };
