@@ -76,15 +76,10 @@ impl Walk {
 
 /// The JSON Pointer of a location.
 pub fn pointer(at: &Location<'_>) -> String {
-    let mut out = String::new();
-    for element in at {
-        out.push('/');
-        match element {
-            PathElement::Name(name) => out.push_str(&name.replace('~', "~0").replace('/', "~1")),
-            PathElement::Index(i) => out.push_str(&i.to_string()),
-        }
-    }
-    out
+    at.iter().fold(String::new(), |out, element| match element {
+        PathElement::Name(name) => crate::pointer::push(&out, name),
+        PathElement::Index(i) => crate::pointer::push_index(&out, *i),
+    })
 }
 
 fn walk<'a>(
