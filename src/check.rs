@@ -32,14 +32,12 @@ pub struct Engine {
     pub lang: Lang,
     /// Each policy rule's effective parameters, as JSON and as CEL values.
     params: HashMap<String, (Value, Shared)>,
-    /// Reference tables, as one JSON object.
-    tables_json: OnceLock<Arc<Value>>,
-    /// The same as a CEL value, converted when the reference interpreter first needs it and
-    /// kept for every later run (the language server checks again and again).
+    /// The reference tables as a CEL value, converted when the reference interpreter first
+    /// needs it and kept for every later run (the language server checks again and again).
     tables_cel: OnceLock<Shared>,
     /// Evaluate rules with the reference path only (`check --reference`).
     pub reference: bool,
-    /// The parsed reference tables the CEL value is built from.
+    /// The parsed reference tables (their JSON is built once per process).
     table_data: &'static std::collections::BTreeMap<String, crate::tables::Table>,
 }
 
@@ -97,7 +95,6 @@ impl Engine {
             config,
             lang,
             params,
-            tables_json: OnceLock::new(),
             tables_cel: OnceLock::new(),
             reference: false,
             table_data,
@@ -133,12 +130,7 @@ impl Engine {
         // would not do: a document without an id is checked but not indexed).
         let needs_tables = self.rules.policies().any(|p| p.reads_tables);
         let tables = if needs_tables {
-            self.tables_json
-                .get_or_init(|| {
-                    crate::tables::shared_json()
-                        .unwrap_or_else(|_| Arc::new(crate::tables::to_json(self.table_data)))
-                })
-                .clone()
+            crate::tables::shared_json(self.table_data)
         } else {
             Arc::new(Value::Object(serde_json::Map::new()))
         };

@@ -6,8 +6,6 @@ use std::collections::BTreeMap;
 use include_dir::{Dir, include_dir};
 use serde::Deserialize;
 
-use crate::policy::cel::{Shared, value as v};
-
 static DATA_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules/data");
 
 /// A reference table that cannot be read: a defect of the build.
@@ -101,30 +99,25 @@ pub fn shared() -> Result<&'static BTreeMap<String, Table>, TableError> {
     TABLES.get_or_init(bundled).as_ref().map_err(Clone::clone)
 }
 
-/// The bundled tables as one JSON object, built once per process.
-pub fn shared_json() -> Result<std::sync::Arc<serde_json::Value>, TableError> {
+/// The bundled tables as one JSON object, built once per process from what [`shared`] gave.
+pub fn shared_json(tables: &'static BTreeMap<String, Table>) -> std::sync::Arc<serde_json::Value> {
     static JSON: std::sync::OnceLock<std::sync::Arc<serde_json::Value>> =
         std::sync::OnceLock::new();
-    let tables = shared()?;
-    Ok(JSON
-        .get_or_init(|| std::sync::Arc::new(to_json(tables)))
-        .clone())
+    JSON.get_or_init(|| std::sync::Arc::new(to_json(tables)))
+        .clone()
 }
 
 /// Parses the tables and builds their JSON while the caller does something else (start-up
 /// reads the rule files meanwhile); a broken table is reported by whoever asks next.
 pub fn warm() {
-    let _ = shared_json();
+    if let Ok(tables) = shared() {
+        shared_json(tables);
+    }
 }
 
 /// The tables as one JSON object: table → key → column → text.
 pub fn to_json(tables: &BTreeMap<String, Table>) -> serde_json::Value {
     serde_json::to_value(tables).unwrap_or_default()
-}
-
-/// The tables as one CEL value (the JSON object, converted).
-pub fn to_cel(tables: &BTreeMap<String, Table>) -> Shared {
-    Shared::new(v::from_json(&to_json(tables)))
 }
 
 #[cfg(test)]
