@@ -377,8 +377,12 @@ pub fn compile(
                 fast: Default::default(),
             };
             rule.plan = LetPlan::new(&rule.lets, &rule.assert, |name| rule.uses(name));
-            rule.fast = crate::policy::fast::compile::rule(&rule.with, &rule.lets, &rule.assert);
-            rule.fast.walk = crate::policy::fast::walk::Walk::new(rule.meta.each.as_deref());
+            rule.fast = crate::policy::fast::compile::rule(
+                &rule.with,
+                &rule.lets,
+                &rule.assert,
+                rule.meta.each.as_deref(),
+            );
             Ok(rule)
         }
         _ => Err(c.errors),

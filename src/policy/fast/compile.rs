@@ -298,11 +298,13 @@ pub struct Compiled {
     pub walk: super::walk::Walk,
 }
 
-/// Compiles a rule's `with`, `let` and `assert`.
+/// Compiles a rule's `with`, `let` and `assert`, and the walk of its `each` (a JSONPath
+/// query that parses; `None` when the rule has none).
 pub fn rule(
     with: &[(String, Expression)],
     lets: &[(String, Expression)],
     assert: &Expression,
+    each: Option<&str>,
 ) -> Compiled {
     let mut names = vec!["doc".to_owned(), "params".to_owned()];
     names.extend(with.iter().map(|(n, _)| n.clone()));
@@ -343,7 +345,7 @@ pub fn rule(
         },
         with: with_nodes,
         lets: let_nodes,
-        walk: Default::default(),
+        walk: super::walk::Walk::new(each),
         assert,
     }
 }

@@ -499,14 +499,14 @@ mod tests {
             "doc.items.all(x, x == 'a')",
         ] {
             let expr = cel::compile(source).expect("compiles");
-            let compiled = compile::rule(&[], &[], &expr);
+            let compiled = compile::rule(&[], &[], &expr, None);
             let (size, named) = (compiled.layout.size, compiled.layout.names.len());
             assert!(
                 matches!(compiled.assert, Node::Quantifier(_)),
                 "{source}: {:?}",
                 compiled.assert
             );
-            let folded = unfold(compile::rule(&[], &[], &expr).assert);
+            let folded = unfold(compile::rule(&[], &[], &expr, None).assert);
             for steps in 0..8 {
                 assert_eq!(
                     run(&compiled.assert, size, named, &doc, steps),
