@@ -82,20 +82,21 @@ fn skip_value(bytes: &[u8], at: usize) -> Option<usize> {
         b'{' | b'[' => {
             let (mut at, mut depth) = (at, 0usize);
             loop {
-                match *bytes.get(at)? {
-                    b'"' => {
+                // Whitespace, separators and scalars are passed over a byte at a time by
+                // table; strings are searched for their end.
+                match CLASS[*bytes.get(at)? as usize] {
+                    SKIP => {}
+                    QUOTE => {
                         at = skip_string(bytes, at)?;
                         continue;
                     }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
+                    OPEN => depth += 1,
+                    CLOSE => {
                         depth -= 1;
                         if depth == 0 {
                             return Some(at + 1);
                         }
                     }
-                    b',' | b':' | b' ' | b'\t' | b'\r' | b'\n' => {}
-                    b if bare(b) => {}
                     _ => return None,
                 }
                 at += 1;
@@ -108,15 +109,38 @@ fn skip_value(bytes: &[u8], at: usize) -> Option<usize> {
     }
 }
 
+/// What a byte inside a nested value is to [`skip_value`].
+const SKIP: u8 = 0;
+const QUOTE: u8 = 1;
+const OPEN: u8 = 2;
+const CLOSE: u8 = 3;
+const OTHER: u8 = 4;
+
+/// [`SKIP`] for separators, whitespace and the bytes of scalars, [`OTHER`] for anything strict
+/// JSON would not have outside a string.
+const CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = match byte {
+            b'"' => QUOTE,
+            b'{' | b'[' => OPEN,
+            b'}' | b']' => CLOSE,
+            b',' | b':' | b' ' | b'\t' | b'\r' | b'\n' => SKIP,
+            _ if bare(byte) => SKIP,
+            _ => OTHER,
+        };
+        b += 1;
+    }
+    table
+};
+
 /// The index after the string whose opening quote is at `at`.
 fn skip_string(bytes: &[u8], at: usize) -> Option<usize> {
     let mut at = at + 1;
     loop {
-        let len = bytes
-            .get(at..)?
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\')?;
-        at += len;
+        at += memchr::memchr2(b'"', b'\\', bytes.get(at..)?)?;
         if bytes[at] == b'"' {
             return Some(at + 1);
         }
@@ -125,7 +149,7 @@ fn skip_string(bytes: &[u8], at: usize) -> Option<usize> {
 }
 
 /// Bytes of numbers, `true`, `false` and `null`.
-fn bare(b: u8) -> bool {
+const fn bare(b: u8) -> bool {
     matches!(
         b,
         b'0'..=b'9'
