@@ -56,6 +56,8 @@ pub enum Node {
     Map(Vec<(Node, Node)>),
     /// `map`/`filter`: append `items` for each element (that passes `guard`).
     Collect(Box<Collect>),
+    /// `sum(l.map(x, e))` (or over a `filter`): the values added as they come, no list built.
+    Sum(Box<Collect>),
     /// `all` or `exists`.
     Quantifier(Box<Quantifier>),
     /// Any other comprehension (`exists_one`, hand-written ones).
@@ -91,6 +93,19 @@ pub struct Collect {
     pub guard: Option<Node>,
     /// Appended per element.
     pub items: Vec<Node>,
+    /// A `filter` whose result this comprehension iterates, fused into it.
+    pub pre: Option<Pre>,
+}
+
+/// A `filter` fused into the `map`/`filter` over its result (`l.filter(x, p).map(y, e)`): the
+/// range's elements are bound in `slot` and go on when `guard` holds, one budget step each
+/// (what the `filter` spent), and no list is built between the two.
+#[derive(Debug)]
+pub struct Pre {
+    /// Slot of the filter's element variable.
+    pub slot: usize,
+    /// The filter's predicate.
+    pub guard: Node,
 }
 
 /// `range.all(x, pred)` (`all`) or `range.exists(x, pred)`.
@@ -401,7 +416,7 @@ impl Scope {
                         Node::Binary(op(name).unwrap_or(Op::Eq), Box::new(self.pair(args)))
                     }
                     (None, _, _) => match func(name) {
-                        Some(f) => Node::Call(f, args.iter().map(|a| self.node(a)).collect()),
+                        Some(f) => sum(f, args.iter().map(|a| self.node(a)).collect()),
                         None => Node::Bail,
                     },
                     (Some(target), _, _) => {
@@ -469,13 +484,14 @@ impl Scope {
         self.visible.push((c.iter_var.clone(), slot));
         let node = match append_step(c) {
             Some((guard, items)) if matches!(&init, Node::List(l) if l.is_empty()) => {
-                Node::Collect(Box::new(Collect {
+                Node::Collect(Box::new(fuse(Collect {
                     range,
                     slot,
                     cond: self.node(&c.loop_cond),
                     guard: guard.map(|g| self.node(g)),
                     items: items.iter().map(|e| self.node(e)).collect(),
-                }))
+                    pre: None,
+                })))
             }
             _ => quantifier(Fold {
                 range,
@@ -491,6 +507,46 @@ impl Scope {
         self.next -= 2;
         node
     }
+}
+
+/// A `map`/`filter` over the result of a plain `filter` takes that filter in as its
+/// [`Pre`]. Both loops must run to the end (a constant `true` condition, as the macros give).
+fn fuse(mut c: Collect) -> Collect {
+    let fusable = |c: &Collect| matches!(c.cond, Node::Bool(true)) && c.pre.is_none();
+    let inner = match &c.range {
+        Node::Collect(inner)
+            if fusable(&c)
+                && fusable(inner)
+                && inner.guard.is_some()
+                && matches!(inner.items.as_slice(), [Node::Var(s)] if *s == inner.slot) =>
+        {
+            std::mem::take(&mut c.range)
+        }
+        _ => return c,
+    };
+    let Node::Collect(inner) = inner else {
+        return c;
+    };
+    let Collect {
+        range, slot, guard, ..
+    } = *inner;
+    c.range = range;
+    c.pre = guard.map(|guard| Pre { slot, guard });
+    c
+}
+
+/// `sum` of a `map` (one value per element) becomes [`Node::Sum`]; any other call stays one.
+fn sum(func: Func, mut args: Vec<Node>) -> Node {
+    if matches!(func, Func::Sum)
+        && let [Node::Collect(c)] = args.as_mut_slice()
+        && c.items.len() == 1
+    {
+        let Some(Node::Collect(c)) = args.pop() else {
+            return Node::Bail;
+        };
+        return Node::Sum(c);
+    }
+    Node::Call(func, args)
 }
 
 /// `has(v.f) ? v.f : d`, the commonest conditional of rules, becomes [`Node::FieldOr`].

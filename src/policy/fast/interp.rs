@@ -132,6 +132,12 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
         Node::Binary(op, parts) => {
             let left = eval(&parts[0], f)?;
             let right = eval(&parts[1], f)?;
+            // Two doubles (every JSON number is one): compared and added in place.
+            if let (Fv::Double(a), Fv::Double(b)) = (&left, &right)
+                && let Some(value) = doubles(*op, *a, *b)
+            {
+                return Ok(value);
+            }
             binary(*op, &left, &right)
         }
         Node::Call(func, args) => call(*func, args, f),
@@ -139,6 +145,7 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
         Node::List(items) => list(items, f),
         Node::Map(entries) => map(entries, f),
         Node::Collect(c) => collect(c, f),
+        Node::Sum(c) => sum(c, f),
         Node::Quantifier(q) => quantifier(q, f),
         Node::Fold(c) => fold(c, f),
         Node::Bail => Err(Bail),
@@ -274,30 +281,36 @@ fn contains(container: &Fv<'_>, needle: &Fv<'_>) -> Result<bool, Bail> {
     Err(Bail)
 }
 
-/// The elements a comprehension visits: a list's, or a map's keys.
+/// The elements a comprehension visits: a document's list, a computed one, or a map's keys.
 enum Range<'a> {
-    List(Fv<'a>, usize),
+    Json(&'a [serde_json::Value]),
+    List(Rc<Vec<Fv<'a>>>),
     Keys(Vec<Fv<'a>>),
 }
 
 impl<'a> Range<'a> {
     fn of(value: Fv<'a>) -> Result<Self, Bail> {
-        if let Some(n) = value.list_len() {
-            return Ok(Range::List(value, n));
+        match value {
+            Fv::Json(serde_json::Value::Array(items)) => Ok(Range::Json(items)),
+            Fv::List(items) => Ok(Range::List(items)),
+            other => Ok(Range::Keys(other.map_keys().ok_or(Bail)?)),
         }
-        Ok(Range::Keys(value.map_keys().ok_or(Bail)?))
     }
 
     fn len(&self) -> usize {
         match self {
-            Range::List(_, n) => *n,
+            Range::Json(items) => items.len(),
+            Range::List(items) => items.len(),
             Range::Keys(keys) => keys.len(),
         }
     }
 
+    /// Element `i` (`i < len()`).
+    #[inline]
     fn get(&self, i: usize) -> Fv<'a> {
         match self {
-            Range::List(list, _) => list.list_get(i).unwrap_or(Fv::Null),
+            Range::Json(items) => Fv::from_json(&items[i]),
+            Range::List(items) => items[i].clone(),
             Range::Keys(keys) => keys[i].clone(),
         }
     }
@@ -326,9 +339,79 @@ fn next<'a>(
 /// the loop stops (the caller then discards the rule's findings on this document).
 #[inline(never)]
 fn collect<'a>(c: &'a Collect, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
+    let mut out = Vec::new();
+    drive(c, f, &mut out)?;
+    Ok(Fv::list(out))
+}
+
+/// Where [`drive`] puts the values a `map`/`filter` appends.
+trait Sink<'a> {
+    /// The loop visits at most `n` elements.
+    fn reserve(&mut self, _n: usize) {}
+    /// One value appended.
+    fn take(&mut self, value: Fv<'a>) -> Result<(), Bail>;
+}
+
+impl<'a> Sink<'a> for Vec<Fv<'a>> {
+    fn reserve(&mut self, n: usize) {
+        Vec::reserve(self, n);
+    }
+
+    fn take(&mut self, value: Fv<'a>) -> Result<(), Bail> {
+        self.push(value);
+        Ok(())
+    }
+}
+
+/// A running `sum`: the values added, how many, and whether one was not a number.
+#[derive(Default)]
+struct Total {
+    sum: f64,
+    count: u64,
+    other: bool,
+}
+
+impl<'a> Sink<'a> for Total {
+    fn take(&mut self, value: Fv<'a>) -> Result<(), Bail> {
+        match value.as_number() {
+            Some(n) => self.sum += n,
+            None => self.other = true,
+        }
+        self.count += 1;
+        Ok(())
+    }
+}
+
+/// `sum(l.map(x, e))`: what `sum` of the list would give, and spend (one step per value), with
+/// no list built.
+#[inline(never)]
+fn sum<'a>(c: &'a Collect, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
+    let mut total = Total::default();
+    drive(c, f, &mut total)?;
+    // As `sum` of the list: its steps at once, then the check of its elements.
+    if !budget::spend(total.count) || total.other {
+        return Err(Bail);
+    }
+    Ok(Fv::Double(total.sum))
+}
+
+/// The loop of a `map`/`filter` (after the `filter` fused before it, if any): each value
+/// appended goes to `sink`.
+fn drive<'a>(c: &'a Collect, f: &mut Frame<'a, '_>, sink: &mut impl Sink<'a>) -> Result<(), Bail> {
     let range = Range::of(eval(&c.range, f)?)?;
-    let mut out = Vec::with_capacity(range.len());
+    sink.reserve(range.len());
     for i in 0..range.len() {
+        if let Some(pre) = &c.pre {
+            if !budget::spend(1) {
+                break;
+            }
+            f.slots[pre.slot] = range.get(i);
+            match eval(&pre.guard, f)? {
+                Fv::Bool(true) => {}
+                Fv::Bool(false) => continue,
+                _ => return Err(Bail),
+            }
+        }
         if !next(&c.cond, c.slot, &range, i, f)? {
             break;
         }
@@ -340,10 +423,10 @@ fn collect<'a>(c: &'a Collect, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
             }
         }
         for item in &c.items {
-            out.push(eval(item, f)?);
+            sink.take(eval(item, f)?)?;
         }
     }
-    Ok(Fv::list(out))
+    Ok(())
 }
 
 /// `all` and `exists`: the fold the macros expand to, without its accumulator. It stops at the
@@ -384,6 +467,25 @@ fn fold<'a>(c: &'a Fold, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
         f.slots[c.accu] = eval(&c.step, f)?;
     }
     eval(&c.result, f)
+}
+
+/// `a op b` for two doubles, as [`binary`] gives it; `None` where that needs more care
+/// (division by zero, NaN in an ordering, operators of other types).
+#[inline]
+fn doubles<'a>(op: Op, a: f64, b: f64) -> Option<Fv<'a>> {
+    Some(match op {
+        Op::Eq => Fv::Bool(a == b),
+        Op::Ne => Fv::Bool(a != b),
+        Op::Lt if !a.is_nan() && !b.is_nan() => Fv::Bool(a < b),
+        Op::Le if !a.is_nan() && !b.is_nan() => Fv::Bool(a <= b),
+        Op::Gt if !a.is_nan() && !b.is_nan() => Fv::Bool(a > b),
+        Op::Ge if !a.is_nan() && !b.is_nan() => Fv::Bool(a >= b),
+        Op::Add => Fv::Double(a + b),
+        Op::Sub => Fv::Double(a - b),
+        Op::Mul => Fv::Double(a * b),
+        Op::Div if b != 0.0 => Fv::Double(a / b),
+        _ => return None,
+    })
 }
 
 #[inline(never)]
@@ -483,6 +585,74 @@ mod tests {
         let _guard = budget::start(steps);
         let value = eval(node, &mut f);
         format!("{value:?} {:?}", budget::snapshot())
+    }
+
+    /// What `compile` built before it fused comprehensions: a `sum` call over the list, and
+    /// the inner `filter` as a comprehension of its own.
+    fn unfuse(node: Node) -> Node {
+        let unpre = |mut c: Box<Collect>| {
+            if let Some(pre) = c.pre.take() {
+                let range = std::mem::take(&mut c.range);
+                c.range = Node::Collect(Box::new(Collect {
+                    range,
+                    slot: pre.slot,
+                    cond: Node::Bool(true),
+                    guard: Some(pre.guard),
+                    items: vec![Node::Var(pre.slot)],
+                    pre: None,
+                }));
+            }
+            Node::Collect(c)
+        };
+        match node {
+            Node::Sum(c) => Node::Call(Func::Sum, vec![unpre(c)]),
+            Node::Collect(c) => unpre(c),
+            other => panic!("not fused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn fused_comprehensions_give_and_spend_what_the_lists_did() {
+        let doc = json!({"items": [1.0, 2.0, 3.0, 2.0], "none": [], "words": ["a", "b"],
+                         "keys": {"a": 1.0, "b": 2.0}});
+        for source in [
+            "sum(doc.items.map(x, x * 2.0))",
+            "sum(doc.items.filter(x, x > 1.0).map(x, x + 1.0))",
+            "sum(doc.items.filter(x, x > 1.0))",
+            "sum(doc.none.map(x, x))",
+            "sum(doc.words.map(w, w))",
+            "doc.items.filter(x, x != 2.0).map(x, x * 10.0)",
+            "doc.items.filter(x, x > 1.0).filter(y, y < 3.0)",
+            "doc.keys.filter(k, k == 'b').map(k, k + '!')",
+        ] {
+            let expr = cel::compile(source).expect("compiles");
+            let compiled = compile::rule(&[], &[], &expr, None);
+            let (size, named) = (compiled.layout.size, compiled.layout.names.len());
+            assert!(
+                matches!(&compiled.assert, Node::Sum(_))
+                    || matches!(&compiled.assert, Node::Collect(c) if c.pre.is_some()),
+                "{source}: {:?}",
+                compiled.assert
+            );
+            let unfused = unfuse(compile::rule(&[], &[], &expr, None).assert);
+            for steps in 0..14 {
+                let (fused, plain) = (
+                    run(&compiled.assert, size, named, &doc, steps),
+                    run(&unfused, size, named, &doc, steps),
+                );
+                // Once the budget is exceeded a rule's findings on the document are dropped,
+                // so only whether it was matters then; a bail within the budget leaves the
+                // expression to the reference interpreter, from the budget before it.
+                if fused.starts_with("Err(Bail)") && fused.ends_with("false)") {
+                    continue;
+                }
+                if plain.ends_with("true)") {
+                    assert!(fused.ends_with("true)"), "{source} within {steps}: {fused}");
+                } else {
+                    assert_eq!(fused, plain, "{source} within {steps} steps");
+                }
+            }
+        }
     }
 
     #[test]

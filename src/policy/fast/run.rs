@@ -65,8 +65,13 @@ pub fn run<'a>(
     f.slots[1] = Fv::from_json(params.json);
     f.bound[0] = true;
     f.bound[1] = true;
+    let empty = Fv::list(Vec::new());
+    // `ancestors` and `path` of a rule that never reads them stay empty lists (the reference
+    // path binds them so).
+    f.slots[layout.subject + 2] = empty.clone();
+    f.slots[layout.subject + 5] = empty.clone();
     let ctx = Ctx {
-        empty: Fv::list(Vec::new()),
+        empty,
         rule,
         doc,
         scope,
@@ -87,12 +92,14 @@ pub fn run<'a>(
         }
     }
     let mut subject = |location: &Location<'a>, chain: &Chain<'a>, node: &'a Value| {
-        let found = check_subject(&ctx, location, chain, node, &mut f);
+        let before = out.len();
+        check_subject(&ctx, location, chain, node, &mut f, &mut out);
         if !budget::spend(1) {
+            // The subject's finding, if any, is dropped with the rule's others.
+            out.truncate(before);
             *at = walk::pointer(location);
             return ControlFlow::Break(());
         }
-        out.extend(found);
         ControlFlow::Continue(())
     };
     match &rule.each {
@@ -104,7 +111,21 @@ pub fn run<'a>(
     out
 }
 
+/// Checks one subject; its finding (or rule error), if any, goes into `out`.
 fn check_subject<'a>(
+    ctx: &Ctx<'a, '_>,
+    location: &Location<'a>,
+    chain: &Chain<'a>,
+    node: &'a Value,
+    f: &mut Frame<'a, '_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(found) = subject_finding(ctx, location, chain, node, f) {
+        out.push(found);
+    }
+}
+
+fn subject_finding<'a>(
     ctx: &Ctx<'a, '_>,
     location: &Location<'a>,
     chain: &Chain<'a>,
@@ -287,16 +308,16 @@ fn bind_subject<'a>(
             Fv::list(items)
         }
     };
-    let values = [
-        Fv::from_json(node),
-        parent.map_or(Fv::Null, Fv::from_json),
-        list(ancestors),
-        index,
-        key,
-        list(path),
-    ];
-    for (i, value) in values.into_iter().enumerate() {
-        f.slots[base + i] = value;
-        f.bound[base + i] = true;
+    let slots = &mut f.slots[base..base + 6];
+    slots[0] = Fv::from_json(node);
+    slots[1] = parent.map_or(Fv::Null, Fv::from_json);
+    if plan.ancestors {
+        slots[2] = list(ancestors);
     }
+    slots[3] = index;
+    slots[4] = key;
+    if plan.path {
+        slots[5] = list(path);
+    }
+    f.bound[base..base + 6].fill(true);
 }

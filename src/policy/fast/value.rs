@@ -145,7 +145,7 @@ impl<'a> Fv<'a> {
             // hashing the key.
             Fv::Json(Value::Object(map)) if map.len() <= 16 => Ok(map
                 .iter()
-                .find(|(k, _)| k.as_str() == key)
+                .find(|(k, _)| same_key(k, key))
                 .map(|(_, v)| Fv::from_json(v))),
             Fv::Json(Value::Object(map)) => Ok(map.get(key).map(Fv::from_json)),
             Fv::Map(entries) => Ok(entries
@@ -165,7 +165,7 @@ impl<'a> Fv<'a> {
         };
         let hint = field.hint.load(Relaxed) as usize;
         if let Some((key, value)) = map.iter().nth(hint)
-            && key.as_str() == &*field.name
+            && same_key(key, &field.name)
         {
             return Ok(Some(Fv::from_json(value)));
         }
@@ -175,7 +175,7 @@ impl<'a> Fv<'a> {
         let found = map
             .iter()
             .enumerate()
-            .find(|(_, (key, _))| key.as_str() == &*field.name);
+            .find(|(_, (key, _))| same_key(key, &field.name));
         Ok(found.map(|(i, (_, value))| {
             field.hint.store(i as u32, Relaxed);
             Fv::from_json(value)
@@ -258,6 +258,28 @@ impl<'a> Fv<'a> {
             );
         }
         Fv::Cel(Rc::new(v::share(value)))
+    }
+}
+
+/// Whether two keys are equal: short keys (field names are) are compared in two overlapping
+/// words instead of a call to `memcmp`.
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word =
+        |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or_default());
+    let half =
+        |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or_default());
+    match n {
+        0 => true,
+        1..4 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..8 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
     }
 }
 
@@ -392,4 +414,40 @@ pub fn display(value: &Fv<'_>, separator: &str) -> Result<String, Bail> {
         return Ok(parts?.join(separator));
     }
     Err(Bail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_key;
+
+    #[test]
+    fn keys_compare_equal_only_when_equal_at_every_length() {
+        let keys = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "code",
+            "hours",
+            "credits",
+            "elective",
+            "practical_hours",
+            "a-key-longer-than-16",
+            "课程",
+            "学时学分",
+        ];
+        for a in keys {
+            for b in keys {
+                assert_eq!(same_key(a, b), a == b, "{a:?} vs {b:?}");
+            }
+            // One byte changed, anywhere.
+            for i in 0..a.len() {
+                let mut bytes = a.as_bytes().to_vec();
+                bytes[i] ^= 1;
+                if let Ok(other) = std::str::from_utf8(&bytes) {
+                    assert!(!same_key(a, other), "{a:?} vs {other:?}");
+                }
+            }
+        }
+    }
 }
