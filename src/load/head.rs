@@ -1,5 +1,6 @@
 //! The top-level `kind` and `id` of a document read from its head, for runs that keep plans
-//! as identities: JSON by a byte scanner that skips nested values without parsing them, YAML
+//! as identities: JSON by a byte scanner that skips nested values without parsing them (and
+//! stops at both keys when the rest cannot spell either again), YAML
 //! by the event parser stopped once both are known and a line scan of the rest for another
 //! top-level `kind` or `id`. `None` whenever the answer is not certain (the caller then reads
 //! the file the slow way). A file whose head looks right but that fails to load later keeps
@@ -37,6 +38,13 @@ pub fn json(text: &str) -> Option<(String, String)> {
                     return None;
                 }
                 at = end;
+                // Neither key can come again when the rest never spells either (not even
+                // with an escape): the rest need not be scanned.
+                if let (Some(kind), Some(id)) = (kind, id)
+                    && !could_repeat(&bytes[at..])
+                {
+                    return Some((kind.to_owned(), id.to_owned()));
+                }
             }
             _ => at = skip_value(bytes, at)?,
         }
@@ -51,6 +59,15 @@ pub fn json(text: &str) -> Option<(String, String)> {
         return None;
     }
     Some((kind?.to_owned(), id?.to_owned()))
+}
+
+/// Whether `rest` could hold another key `kind` or `id`: it has `"kind"` or `"id"`, or an
+/// escape that could spell one (`"\u0069d"`).
+fn could_repeat(rest: &[u8]) -> bool {
+    use memchr::memmem;
+    memmem::find(rest, b"\"kind\"").is_some()
+        || memmem::find(rest, b"\"id\"").is_some()
+        || memmem::find(rest, b"\\u").is_some()
 }
 
 fn skip_space(bytes: &[u8], mut at: usize) -> usize {
@@ -267,17 +284,33 @@ mod tests {
     fn json_heads() {
         let ok = r#" {"kind": "plan", "id": "p-1", "courses": [{"a": "]}\"", "b": [1, -2.5e3, true, null]}], "n": 1}"#;
         assert_eq!(json(ok), Some(("plan".into(), "p-1".into())));
-        for bad in [
-            r#"{"kind": "plan", "id": "p", "kind": "standard"}"#,
+        // Once both are known and the rest cannot spell either again, the rest is not read:
+        // whether it parses is the loader's business (a file that fails to load is confirmed
+        // before it can count for a `duplicate-id`).
+        for head_only in [
             r#"{"kind": "plan", "id": "p", "x": 1 // comment
             }"#,
+            r#"{"kind": "plan", "id": "p"} {"#,
+            r#"{"kind": "plan", "id": "p", "x": 'single'}"#,
+            r#"{"$schema": "s", "id": "p", "kind": "plan", "x": [1, 2}"#,
+        ] {
+            assert_eq!(
+                json(head_only),
+                Some(("plan".into(), "p".into())),
+                "{head_only}"
+            );
+        }
+        // A rest that could name either again is scanned.
+        let nested = r#"{"kind": "plan", "id": "p", "certs": [{"id": "c", "kind": "x"}]}"#;
+        assert_eq!(json(nested), Some(("plan".into(), "p".into())));
+        for bad in [
+            r#"{"kind": "plan", "id": "p", "kind": "standard"}"#,
+            r#"{"kind": "plan", "id": "p", "x": {"a": 1}, "\u0069d": "q"}"#,
+            r#"{"kind": "plan", "id": "p", "x": [{"id": 1}], "id": "q"}"#,
+            r#"{"kind": "plan", "id": "p", "x": [1, 2}, "id": "q"}"#,
             r#"{"kind": "plan", "id": "p\u0031"}"#,
             r#"{"kind": "plan", "x": [1, 2]}"#,
             r#"{"kind": "plan", "id": 7}"#,
-            r#"{"kind": "plan", "id": "p"} {"#,
-            r#"{"kind": "plan", "id": "p", "x": 'single'}"#,
-            r#"{"kind": "plan", "id": "p", "x": [1, 2}"#,
-            r#"{"kind": "plan", "id": "p", "x": [1, 2]"#,
             r#"["kind", "plan"]"#,
             "",
         ] {
