@@ -3,7 +3,7 @@
 //! helpers (`duplicates`, `indexOf`, `join`), `ceil`/`floor` that forgive binary noise, and domain helpers over skill-level standards
 //! (`tasksOf`, `workAreasOf`, `taskName`, …, and pointers for related labels).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use cel::common::value::{CowVal, Val};

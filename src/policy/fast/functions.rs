@@ -4,7 +4,7 @@
 //! call the same [`Library`] methods). Wrong argument types and counts bail.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::rc::Rc;
 
 use super::compile::{Func, Method};
