@@ -61,7 +61,7 @@ fn force<'a>(slot: usize, f: &mut Frame<'a, '_>) -> Result<(), Bail> {
             value
         }
     };
-    f.slots[slot] = value;
+    Fv::set(&mut f.slots[slot], value);
     f.bound[slot] = true;
     Ok(())
 }
@@ -90,7 +90,11 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
                 _ => eval(operand, f)?.field(field)?,
             };
             if *test {
-                Ok(Fv::Bool(found.is_some()))
+                let has = found.is_some();
+                if let Some(value) = found {
+                    value.discard();
+                }
+                Ok(Fv::Bool(has))
             } else {
                 found.ok_or(Bail)
             }
@@ -138,7 +142,10 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
             {
                 return Ok(value);
             }
-            binary(*op, &left, &right)
+            let value = binary(*op, &left, &right);
+            left.discard();
+            right.discard();
+            value
         }
         Node::Call(func, args) => call(*func, args, f),
         Node::Method(m, target, args) => method(*m, target, args, f),
@@ -331,7 +338,7 @@ fn next<'a>(
     if !budget::spend(1) || stop {
         return Ok(false);
     }
-    f.slots[slot] = range.get(i);
+    Fv::set(&mut f.slots[slot], range.get(i));
     Ok(true)
 }
 
@@ -405,7 +412,7 @@ fn drive<'a>(c: &'a Collect, f: &mut Frame<'a, '_>, sink: &mut impl Sink<'a>) ->
             if !budget::spend(1) {
                 break;
             }
-            f.slots[pre.slot] = range.get(i);
+            Fv::set(&mut f.slots[pre.slot], range.get(i));
             match eval(&pre.guard, f)? {
                 Fv::Bool(true) => {}
                 Fv::Bool(false) => continue,
@@ -440,7 +447,7 @@ fn quantifier<'a>(q: &'a Quantifier, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Ba
         if !budget::spend(1) {
             break;
         }
-        f.slots[q.slot] = range.get(i);
+        Fv::set(&mut f.slots[q.slot], range.get(i));
         let Fv::Bool(holds) = eval(&q.pred, f)? else {
             return Err(Bail);
         };
@@ -471,7 +478,7 @@ fn fold<'a>(c: &'a Fold, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
 
 /// `a op b` for two doubles, as [`binary`] gives it; `None` where that needs more care
 /// (division by zero, NaN in an ordering, operators of other types).
-#[inline]
+#[inline(always)]
 fn doubles<'a>(op: Op, a: f64, b: f64) -> Option<Fv<'a>> {
     Some(match op {
         Op::Eq => Fv::Bool(a == b),

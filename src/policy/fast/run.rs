@@ -197,7 +197,7 @@ fn need<'a>(i: usize, ctx: &Ctx<'a, '_>, f: &mut Frame<'a, '_>) -> Result<(), Fa
     if hoist {
         f.lets.hoisted[i] = Some(Ok(value.clone()));
     }
-    f.slots[slot] = value;
+    Fv::set(&mut f.slots[slot], value);
     f.bound[slot] = true;
     Ok(())
 }
@@ -309,12 +309,12 @@ fn bind_subject<'a>(
         }
     };
     let slots = &mut f.slots[base..base + 6];
-    slots[0] = Fv::from_json(node);
-    slots[1] = parent.map_or(Fv::Null, Fv::from_json);
+    Fv::set(&mut slots[0], Fv::from_json(node));
+    Fv::set(&mut slots[1], parent.map_or(Fv::Null, Fv::from_json));
     if plan.ancestors {
         slots[2] = list(ancestors);
     }
-    slots[3] = index;
+    Fv::set(&mut slots[3], index);
     slots[4] = key;
     if plan.path {
         slots[5] = list(path);

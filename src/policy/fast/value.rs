@@ -56,6 +56,23 @@ impl<'a> Fv<'a> {
         }
     }
 
+    /// Drops the value, calling the drop glue only for the variants that own something (most
+    /// values of an evaluation are scalars or borrowed, and the glue is an out-of-line call).
+    #[inline(always)]
+    pub fn discard(self) {
+        if matches!(self, Fv::Text(_) | Fv::List(_) | Fv::Map(_) | Fv::Cel(_)) {
+            drop(self);
+        } else {
+            std::mem::forget(self);
+        }
+    }
+
+    /// Puts `value` in `slot`, discarding what was there.
+    #[inline(always)]
+    pub fn set(slot: &mut Fv<'a>, value: Fv<'a>) {
+        std::mem::replace(slot, value).discard();
+    }
+
     /// A computed list.
     pub fn list(items: Vec<Fv<'a>>) -> Self {
         Fv::List(Rc::new(items))
