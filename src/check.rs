@@ -272,12 +272,14 @@ impl Engine {
             return Vec::new();
         }
         let converted = std::cell::OnceCell::new();
+        let memo = crate::policy::fast::run::Memo::default();
         let subject = eval::Subject {
             value,
             cel: &converted,
             spans,
             text,
             flagged,
+            memo: &memo,
         };
         let scope = eval::Scope {
             runtime: &run.runtime,

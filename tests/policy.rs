@@ -340,3 +340,60 @@ fn explain_prints_docs_and_examples() {
     );
     assert!(out.contains("```yaml\nkind: plan"), "{out}");
 }
+
+/// Rules that spell the same document-only `with` share its value on a document (the fast path
+/// computes it once), and each still pays its budget steps: under every step limit, the two
+/// rules together report exactly what each reports alone.
+#[test]
+fn a_with_shared_by_two_rules_costs_each_its_steps() {
+    let rule = |name: &str| {
+        format!(
+            r#"name: {name}
+group: school
+severity: warning
+summary: {{zh: 长课程, en: long courses}}
+docs: {{zh: 测试规则。, en: A test rule.}}
+kind: plan
+with:
+  long: "doc.courses.filter(c, c.hours > 60.0)"
+  n: size(long)
+assert: n < 1
+message: {{zh: "{{{{ n }}}} 门长课程", en: "{{{{ n }}}} long courses"}}
+"#
+        )
+    };
+    let (a, b) = (rule("shared-a"), rule("shared-b"));
+    let dir = workspace(&[("own/shared-a.yaml", &a), ("own/shared-b.yaml", &b)]);
+    let findings = |steps: u64, off: &[&str]| -> std::collections::BTreeSet<String> {
+        let mut toml = format!("rule-dirs = [\"own\"]\n\n[limits]\nrule-steps = {steps}\n");
+        for rule in off {
+            toml.push_str(&format!("\n[rules.{rule}]\nseverity = \"off\"\n"));
+        }
+        std::fs::write(dir.path().join("vetlint.toml"), toml).unwrap();
+        let (_, report, err) = check_json(dir.path(), &["plan.yaml", "standards"]);
+        report["diagnostics"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{err}"))
+            .iter()
+            .map(|d| format!("{} {}", d["rule"], d["message"]))
+            .collect()
+    };
+    let mut stopped = 0;
+    for steps in 1..=12 {
+        let both = findings(steps, &[]);
+        let alone: std::collections::BTreeSet<String> = findings(steps, &["shared-b"])
+            .union(&findings(steps, &["shared-a"]))
+            .cloned()
+            .collect();
+        assert_eq!(both, alone, "within {steps} steps");
+        stopped += usize::from(both.iter().any(|f| f.contains("stopped after")));
+        if steps == 12 {
+            assert!(
+                both.iter()
+                    .any(|f| f.contains("shared-b") && f.contains("2 long courses")),
+                "{both:#?}"
+            );
+        }
+    }
+    assert!(stopped > 0, "some limit must stop the rules");
+}

@@ -28,6 +28,9 @@ pub struct Subject<'a> {
     pub text: &'a str,
     /// Whether the schema already flagged something in it: evaluation errors then stay quiet.
     pub flagged: bool,
+    /// Values of `with` expressions that read only the document, shared by the rules that
+    /// spell the same expression (the fast path's; the reference path evaluates each).
+    pub memo: &'a super::fast::run::Memo<'a>,
 }
 
 impl Scope<'_> {
@@ -78,11 +81,11 @@ pub struct Scope<'a> {
 /// Runs `rule` with `params` on `doc`, within the step budget of `scope`. When the budget
 /// runs out, the rule's findings on this document are unreliable (loops stopped early), so
 /// they are replaced by one `rule-error` at the subject being checked.
-pub fn run(
-    rule: &PolicyRule,
-    params: Params<'_>,
-    doc: &Subject<'_>,
-    scope: &Scope<'_>,
+pub fn run<'a>(
+    rule: &'a PolicyRule,
+    params: Params<'a>,
+    doc: &Subject<'a>,
+    scope: &Scope<'a>,
 ) -> Vec<Diagnostic> {
     let budget = cel::budget::start(scope.steps);
     let mut at = String::new();

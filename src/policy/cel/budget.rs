@@ -52,6 +52,11 @@ pub fn restore(snapshot: Snapshot) {
     EXCEEDED.set(snapshot.1);
 }
 
+/// Steps left of the running budget (`None` when none is running).
+pub fn left() -> Option<u64> {
+    LEFT.get()
+}
+
 /// Whether the running budget is exhausted.
 pub fn exhausted() -> bool {
     EXCEEDED.get()

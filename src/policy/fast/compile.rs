@@ -305,6 +305,9 @@ pub struct Compiled {
     pub layout: Layout,
     /// Each `with`.
     pub with: Vec<Node>,
+    /// For each `with` that reads only the document, its source: the key its value is kept
+    /// under for the other rules of the same document (`run::Memo`).
+    pub memo: Vec<Option<Box<str>>>,
     /// Each `let`.
     pub lets: Vec<Node>,
     /// The assertion.
@@ -346,6 +349,16 @@ pub fn rule(
     let with_nodes = (0..with.len())
         .map(|i| compile(base(2 + i), &with[i].1))
         .collect();
+    // A `with` that reads neither `params` nor an earlier `with` has one value per document,
+    // whichever rule spells it.
+    let memo = with
+        .iter()
+        .enumerate()
+        .map(|(i, (_, e))| {
+            let own = !e.reads("params") && with[..i].iter().all(|(name, _)| !e.reads(name));
+            own.then(|| e.source.trim().into())
+        })
+        .collect();
     let let_nodes = (0..lets.len())
         .map(|i| compile(base(let_base + i), &lets[i].1))
         .collect();
@@ -359,6 +372,7 @@ pub fn rule(
             size: end,
         },
         with: with_nodes,
+        memo,
         lets: let_nodes,
         walk: super::walk::Walk::new(each),
         assert,

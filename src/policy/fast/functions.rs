@@ -3,8 +3,8 @@
 //! library, computed the same way as the reference registrations in `cel/functions.rs` (both
 //! call the same [`Library`] methods). Wrong argument types and counts bail.
 
-use std::cell::RefCell;
 use foldhash::{HashMap, HashMapExt};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::compile::{Func, Method};

@@ -20,6 +20,10 @@ use crate::policy::cel::{self, Bindings, EvalError, Expression, budget};
 use crate::policy::eval::{Params, Scope, Subject, report, rule_error, target, with_error};
 use crate::policy::rule::PolicyRule;
 
+/// The values of document-only `with`s (by source) on one document, with the budget steps
+/// each took, so that every rule that spells one pays the same steps without computing it.
+pub type Memo<'a> = std::cell::RefCell<foldhash::HashMap<&'a str, (Fv<'a>, u64)>>;
+
 /// Evaluation context of one rule on one document.
 struct Ctx<'a, 's> {
     /// An empty list, shared.
@@ -79,8 +83,25 @@ pub fn run<'a>(
     };
     let mut out = Vec::new();
     for (i, (name, expr)) in rule.with.iter().enumerate() {
+        let key = compiled.memo[i].as_deref();
+        let kept = key.and_then(|key| doc.memo.borrow().get(key).cloned());
+        if let Some((value, steps)) = kept {
+            if !budget::spend(steps) {
+                return out;
+            }
+            f.slots[2 + i] = value;
+            f.bound[2 + i] = true;
+            continue;
+        }
+        let before = budget::left();
         match ctx.eval(expr, &compiled.with[i], &[], &mut f) {
             Ok(value) => {
+                if let Some(key) = key
+                    && !budget::exhausted()
+                {
+                    let steps = before.zip(budget::left()).map_or(0, |(b, a)| b - a);
+                    doc.memo.borrow_mut().insert(key, (value.clone(), steps));
+                }
                 f.slots[2 + i] = value;
                 f.bound[2 + i] = true;
             }
