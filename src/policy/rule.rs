@@ -81,6 +81,11 @@ pub struct LetPlan {
     pub path: bool,
     /// Whether any expression reads `tables`.
     pub tables: bool,
+    /// For each variable of the fast path's frame (`compile::Layout::names`), whether a
+    /// finding's message, help or related labels read it: the others are not converted for
+    /// the reference interpreter that renders them (`doc` or `parent` would be the whole
+    /// document).
+    pub reported: Vec<bool>,
 }
 
 impl LetPlan {
@@ -109,6 +114,7 @@ impl LetPlan {
             ancestors: uses("ancestors"),
             path: uses("path"),
             tables: uses("tables"),
+            reported: Vec::new(),
         }
     }
 }
@@ -119,6 +125,12 @@ impl PolicyRule {
         let mut exprs: Vec<&Expression> =
             self.with.iter().chain(&self.lets).map(|(_, e)| e).collect();
         exprs.push(&self.assert);
+        exprs.iter().any(|e| e.reads(name)) || self.reports_read(name)
+    }
+
+    /// Whether a finding's message, help or related labels read the variable `name`.
+    pub fn reports_read(&self, name: &str) -> bool {
+        let mut exprs: Vec<&Expression> = Vec::new();
         for r in &self.related {
             exprs.extend(r.when.iter().chain(&r.id).chain(std::iter::once(&r.at)));
             exprs.extend(
@@ -377,6 +389,12 @@ pub fn compile(
                 fast: Default::default(),
             };
             rule.plan = LetPlan::new(&rule.lets, &rule.assert, |name| rule.uses(name));
+            let names = std::iter::once("doc")
+                .chain(["params"])
+                .chain(rule.with.iter().map(|(n, _)| n.as_str()))
+                .chain(SUBJECT_VARS.iter().copied())
+                .chain(rule.lets.iter().map(|(n, _)| n.as_str()));
+            rule.plan.reported = names.map(|name| rule.reports_read(name)).collect();
             rule.fast = crate::policy::fast::compile::rule(
                 &rule.with,
                 &rule.lets,

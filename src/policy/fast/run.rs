@@ -189,7 +189,7 @@ fn subject_finding<'a>(
             return fail(failure, assert);
         }
     }
-    let bindings = ctx.bindings(f);
+    let bindings = ctx.bindings(f, Some(&rule.plan.reported));
     let subject = walk::pointer(location);
     let target = target(rule, &subject);
     report(rule, &subject, target, &bindings, ctx.doc, ctx.scope)
@@ -247,7 +247,7 @@ impl<'a> Ctx<'a, '_> {
                 for &j in deps {
                     need(j, self, f)?;
                 }
-                let bindings = self.bindings(f);
+                let bindings = self.bindings(f, None);
                 self.scope
                     .runtime
                     .eval(expr, &bindings)
@@ -258,14 +258,15 @@ impl<'a> Ctx<'a, '_> {
     }
 
     /// The bound variables as the reference interpreter's, in the reference's order.
-    fn bindings(&self, f: &Frame<'a, '_>) -> Bindings {
+    /// `only`: which of them (by slot) to bind; `None`: all.
+    fn bindings(&self, f: &Frame<'a, '_>, only: Option<&[bool]>) -> Bindings {
         let mut bindings = Bindings::default();
         if self.rule.plan.tables {
             bindings.set("tables", self.scope.tables_cel().boxed());
         }
         let names = &self.rule.fast.layout.names;
         for (i, name) in names.iter().enumerate() {
-            if !f.bound[i] {
+            if !f.bound[i] || only.is_some_and(|only| !only.get(i).copied().unwrap_or(true)) {
                 continue;
             }
             let converted = match i {
