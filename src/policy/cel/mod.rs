@@ -21,6 +21,8 @@ pub struct Expression {
     /// The expression as written.
     pub source: String,
     program: Arc<Program>,
+    /// The variables it reads (the `cel` crate walks the tree again on every `references()`).
+    variables: Arc<[String]>,
 }
 
 impl std::fmt::Debug for Expression {
@@ -51,10 +53,13 @@ static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| {
     Arc::new(env)
 });
 
+/// A compiled program and the variables it reads.
+type Compiled = (Arc<Program>, Arc<[String]>);
+
 /// Programs already compiled in this process, by source text: rule files repeat many
 /// expressions (every `{{ self.code }}` of the Chinese and English messages), and CEL's parser
 /// is the larger part of start-up.
-static COMPILED: LazyLock<Mutex<HashMap<String, Arc<Program>>>> = LazyLock::new(Default::default);
+static COMPILED: LazyLock<Mutex<HashMap<String, Compiled>>> = LazyLock::new(Default::default);
 
 /// Compiles `source` (once per process for each text); a syntax error carries its position.
 pub fn compile(source: &str) -> Result<Expression, ExprError> {
@@ -63,21 +68,29 @@ pub fn compile(source: &str) -> Result<Expression, ExprError> {
         .lock()
         .ok()
         .and_then(|cache| cache.get(key).cloned());
-    if let Some(program) = cached {
+    if let Some((program, variables)) = cached {
         return Ok(Expression {
             source: source.to_owned(),
             program,
+            variables,
         });
     }
     match ENV.compile(source) {
         Ok(program) => {
+            let variables: Arc<[String]> = program
+                .references()
+                .variables()
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
             let program = Arc::new(program);
             if let Ok(mut cache) = COMPILED.lock() {
-                cache.insert(key.to_owned(), program.clone());
+                cache.insert(key.to_owned(), (program.clone(), variables.clone()));
             }
             Ok(Expression {
                 source: source.to_owned(),
                 program,
+                variables,
             })
         }
         Err(errors) => {
@@ -132,7 +145,7 @@ impl Expression {
 
     /// Whether the expression reads the variable `name` (macro variables aside).
     pub fn reads(&self, name: &str) -> bool {
-        self.program.references().has_variable(name)
+        self.variables.iter().any(|v| v == name)
     }
 
     /// A call is recorded at its `(`; its name is written just before.
