@@ -4,6 +4,7 @@
 
 pub mod head;
 pub mod json;
+mod json_spans;
 pub mod spans;
 pub mod yaml;
 

@@ -59,6 +59,9 @@ impl SpanIndex {
                 let lang = crate::lang::Lang::En;
                 let loaded = match d.format {
                     super::Format::Json => {
+                        if let Some(nodes) = super::json_spans::index(text) {
+                            return nodes;
+                        }
                         let depth = d.limits.depth.min(crate::limits::DEPTH_CEILING);
                         super::json::load(text, lang, depth)
                     }

@@ -114,7 +114,7 @@ pub fn run<'a>(
     }
     let mut subject = |location: &Location<'a>, chain: &Chain<'a>, node: &'a Value| {
         let before = out.len();
-        check_subject(&ctx, location, chain, node, &mut f, &mut out);
+        out.extend(subject_finding(&ctx, location, chain, node, &mut f));
         if !budget::spend(1) {
             // The subject's finding, if any, is dropped with the rule's others.
             out.truncate(before);
@@ -132,20 +132,7 @@ pub fn run<'a>(
     out
 }
 
-/// Checks one subject; its finding (or rule error), if any, goes into `out`.
-fn check_subject<'a>(
-    ctx: &Ctx<'a, '_>,
-    location: &Location<'a>,
-    chain: &Chain<'a>,
-    node: &'a Value,
-    f: &mut Frame<'a, '_>,
-    out: &mut Vec<Diagnostic>,
-) {
-    if let Some(found) = subject_finding(ctx, location, chain, node, f) {
-        out.push(found);
-    }
-}
-
+/// Checks one subject: its finding or rule error, if any.
 fn subject_finding<'a>(
     ctx: &Ctx<'a, '_>,
     location: &Location<'a>,

@@ -1,0 +1,224 @@
+//! The span index of a JSON text that loaded cleanly on the fast path (strict JSON, no
+//! repeated key, nesting within the limit), by one scan of its bytes: the spans `json::load`
+//! records through jsonc-parser, without a syntax tree or a second value. A finding in a clean
+//! JSON file used to cost a full second parse for its spans.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::spans::NodeSpan;
+use crate::limits::DEPTH_CEILING;
+use crate::pointer;
+
+/// Every pointer of `text` with its spans, or `None` where the scan meets anything it does
+/// not expect of strict JSON (the caller then asks jsonc-parser).
+pub fn index(text: &str) -> Option<HashMap<String, NodeSpan>> {
+    let mut scan = Scan {
+        text,
+        bytes: text.as_bytes(),
+        at: 0,
+        out: HashMap::new(),
+    };
+    scan.space();
+    scan.value(String::new(), None, 1)?;
+    scan.space();
+    (scan.at == scan.bytes.len()).then_some(scan.out)
+}
+
+struct Scan<'t> {
+    text: &'t str,
+    bytes: &'t [u8],
+    at: usize,
+    out: HashMap<String, NodeSpan>,
+}
+
+impl Scan<'_> {
+    fn space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    /// Whether the next byte is `byte`; it is passed over if so.
+    fn eat(&mut self, byte: u8) -> bool {
+        let found = self.bytes.get(self.at) == Some(&byte);
+        self.at += usize::from(found);
+        found
+    }
+
+    /// The value at the cursor, at nesting `depth` (the root container is at 1), recorded
+    /// under `path` after its children.
+    fn value(&mut self, path: String, key: Option<Range<usize>>, depth: usize) -> Option<()> {
+        let start = self.at;
+        match *self.bytes.get(start)? {
+            open @ (b'{' | b'[') => {
+                if depth > DEPTH_CEILING {
+                    return None;
+                }
+                let close = if open == b'{' { b'}' } else { b']' };
+                self.at += 1;
+                self.space();
+                if !self.eat(close) {
+                    let mut index = 0;
+                    loop {
+                        if open == b'{' {
+                            self.member(&path, depth)?;
+                        } else {
+                            self.value(pointer::push_index(&path, index), None, depth + 1)?;
+                            index += 1;
+                        }
+                        self.space();
+                        if self.eat(close) {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return None;
+                        }
+                        self.space();
+                    }
+                }
+            }
+            b'"' => self.string()?,
+            _ => {
+                let len = self.bytes[start..]
+                    .iter()
+                    .take_while(
+                        |b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'a'..=b'z' | b'E'),
+                    )
+                    .count();
+                if len == 0 {
+                    return None;
+                }
+                self.at += len;
+            }
+        }
+        self.out.insert(
+            path,
+            NodeSpan {
+                value: start..self.at,
+                key,
+            },
+        );
+        Some(())
+    }
+
+    /// One `"key": value` member of the object at `path`.
+    fn member(&mut self, path: &str, depth: usize) -> Option<()> {
+        let key_start = self.at;
+        self.string()?;
+        let key = key_start..self.at;
+        let name = self.decode(key.clone())?;
+        self.space();
+        if !self.eat(b':') {
+            return None;
+        }
+        self.space();
+        self.value(pointer::push(path, &name), Some(key), depth + 1)
+    }
+
+    /// Passes over the string whose opening quote is at the cursor.
+    fn string(&mut self) -> Option<()> {
+        if self.bytes.get(self.at) != Some(&b'"') {
+            return None;
+        }
+        let mut at = self.at + 1;
+        loop {
+            at += memchr::memchr2(b'"', b'\\', self.bytes.get(at..)?)?;
+            if self.bytes[at] == b'"' {
+                self.at = at + 1;
+                return Some(());
+            }
+            at += 2;
+        }
+    }
+
+    /// The text of the string literal at `range` (quotes included), escapes decoded.
+    fn decode(&self, range: Range<usize>) -> Option<String> {
+        let raw = self.text.get(range.start + 1..range.end - 1)?;
+        if !raw.contains('\\') {
+            return Some(raw.to_owned());
+        }
+        serde_json::from_str(self.text.get(range)?).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::index;
+    use crate::lang::Lang;
+    use crate::limits::DEPTH_CEILING;
+    use crate::load::json;
+    use crate::load::spans::NodeSpan;
+
+    /// What jsonc-parser's load records for `text`.
+    fn full(text: &str) -> HashMap<String, NodeSpan> {
+        let loaded = json::load(text, Lang::En, DEPTH_CEILING);
+        loaded
+            .spans
+            .iter()
+            .map(|(p, s)| (p.to_owned(), s.clone()))
+            .collect()
+    }
+
+    /// Every clean JSON text gets from the scan exactly the index jsonc-parser gives.
+    fn same(text: &str, name: &str) -> bool {
+        if json::fast(text, DEPTH_CEILING).is_none() {
+            return false;
+        }
+        let scanned = index(text).unwrap_or_else(|| panic!("{name}: the scan gave up"));
+        assert_eq!(scanned, full(text), "{name}");
+        true
+    }
+
+    #[test]
+    fn the_scan_gives_the_full_parsers_spans() {
+        for (i, text) in [
+            r#"{"a": 1, "b": [true, false, null, -2.5e-3, "x\"y"], "c": {}}"#,
+            "  [ ]  ",
+            "\"only a string\"",
+            "-0",
+            r#"{"k~e/y": {"": [[], [{}], {"x": []}]}, "\u00e9\u4e2d": "\\", "é": 1E5}"#,
+            "{\n  \"课程\": [\n    {\"学时\": 64,\t\"名称\": \"商务英语\"}\n  ]\r\n}\n",
+            r#"{"a\nb": 1, "tab\tkey": "v\u0000w", "slash\/": 2}"#,
+        ]
+        .iter()
+        .enumerate()
+        {
+            assert!(
+                same(text, &format!("case {i}")),
+                "case {i} is not clean JSON"
+            );
+        }
+    }
+
+    #[test]
+    fn the_scan_gives_the_full_parsers_spans_on_every_json_file_of_the_repository() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut checked = 0;
+        for dir in ["fixtures", "tests/conformance/json-test-suite", "schemas"] {
+            for entry in walk(&root.join(dir)) {
+                if entry.extension().is_some_and(|e| e == "json")
+                    && let Ok(text) = std::fs::read_to_string(&entry)
+                {
+                    checked += usize::from(same(&text, &entry.display().to_string()));
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} clean JSON files");
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out
+    }
+}
