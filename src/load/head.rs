@@ -70,7 +70,8 @@ fn could_repeat(rest: &[u8]) -> bool {
         || memmem::find(rest, b"\\u").is_some()
 }
 
-fn skip_space(bytes: &[u8], mut at: usize) -> usize {
+/// The index of the first byte at or after `at` that is not JSON whitespace.
+pub(super) fn skip_space(bytes: &[u8], mut at: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\r' | b'\n') = bytes.get(at) {
         at += 1;
     }
@@ -154,7 +155,7 @@ const CLASS: [u8; 256] = {
 };
 
 /// The index after the string whose opening quote is at `at`.
-fn skip_string(bytes: &[u8], at: usize) -> Option<usize> {
+pub(super) fn skip_string(bytes: &[u8], at: usize) -> Option<usize> {
     let mut at = at + 1;
     loop {
         at += memchr::memchr2(b'"', b'\\', bytes.get(at..)?)?;
@@ -166,7 +167,7 @@ fn skip_string(bytes: &[u8], at: usize) -> Option<usize> {
 }
 
 /// Bytes of numbers, `true`, `false` and `null`.
-const fn bare(b: u8) -> bool {
+pub(super) const fn bare(b: u8) -> bool {
     matches!(
         b,
         b'0'..=b'9'

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use super::head;
 use super::spans::NodeSpan;
 use crate::limits::DEPTH_CEILING;
 use crate::pointer;
@@ -34,9 +35,7 @@ struct Scan<'t> {
 
 impl Scan<'_> {
     fn space(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.at) {
-            self.at += 1;
-        }
+        self.at = head::skip_space(self.bytes, self.at);
     }
 
     /// Whether the next byte is `byte`; it is passed over if so.
@@ -82,9 +81,7 @@ impl Scan<'_> {
             _ => {
                 let len = self.bytes[start..]
                     .iter()
-                    .take_while(
-                        |b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'a'..=b'z' | b'E'),
-                    )
+                    .take_while(|b| head::bare(**b))
                     .count();
                 if len == 0 {
                     return None;
@@ -121,15 +118,8 @@ impl Scan<'_> {
         if self.bytes.get(self.at) != Some(&b'"') {
             return None;
         }
-        let mut at = self.at + 1;
-        loop {
-            at += memchr::memchr2(b'"', b'\\', self.bytes.get(at..)?)?;
-            if self.bytes[at] == b'"' {
-                self.at = at + 1;
-                return Some(());
-            }
-            at += 2;
-        }
+        self.at = head::skip_string(self.bytes, self.at)?;
+        Some(())
     }
 
     /// The text of the string literal at `range` (quotes included), escapes decoded.
