@@ -389,18 +389,15 @@ pub fn compile(
                 fast: Default::default(),
             };
             rule.plan = LetPlan::new(&rule.lets, &rule.assert, |name| rule.uses(name));
-            let names = std::iter::once("doc")
-                .chain(["params"])
-                .chain(rule.with.iter().map(|(n, _)| n.as_str()))
-                .chain(SUBJECT_VARS.iter().copied())
-                .chain(rule.lets.iter().map(|(n, _)| n.as_str()));
-            rule.plan.reported = names.map(|name| rule.reports_read(name)).collect();
             rule.fast = crate::policy::fast::compile::rule(
                 &rule.with,
                 &rule.lets,
                 &rule.assert,
                 rule.meta.each.as_deref(),
             );
+            rule.plan.reported = (rule.fast.layout.names.iter())
+                .map(|name| rule.reports_read(name))
+                .collect();
             Ok(rule)
         }
         _ => Err(c.errors),
