@@ -66,6 +66,33 @@ fn force<'a>(slot: usize, f: &mut Frame<'a, '_>) -> Result<(), Bail> {
     Ok(())
 }
 
+/// Evaluates `node`, reading a leaf in place: a literal number, a bound variable, or a field
+/// of one. Most nodes of an expression are leaves, and a call to [`eval`] costs more than
+/// reading one.
+#[inline(always)]
+fn ev<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
+    match node {
+        Node::Double(d) => Ok(Fv::Double(*d)),
+        Node::Var(slot) if f.bound[*slot] => Ok(f.slots[*slot].clone()),
+        Node::Select(operand, field, test) => match **operand {
+            Node::Var(slot) if f.bound[slot] => {
+                let found = f.slots[slot].field(field)?;
+                if *test {
+                    let has = found.is_some();
+                    if let Some(value) = found {
+                        value.discard();
+                    }
+                    Ok(Fv::Bool(has))
+                } else {
+                    found.ok_or(Bail)
+                }
+            }
+            _ => eval(node, f),
+        },
+        _ => eval(node, f),
+    }
+}
+
 /// Evaluates `node`.
 pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
     match node {
@@ -108,34 +135,34 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
                 None => eval(otherwise, f),
             }
         }
-        Node::Cond(parts) => match eval(&parts[0], f)? {
-            Fv::Bool(true) => eval(&parts[1], f),
-            Fv::Bool(false) => eval(&parts[2], f),
+        Node::Cond(parts) => match ev(&parts[0], f)? {
+            Fv::Bool(true) => ev(&parts[1], f),
+            Fv::Bool(false) => ev(&parts[2], f),
             _ => Err(Bail),
         },
-        Node::And(parts) => match eval(&parts[0], f)? {
+        Node::And(parts) => match ev(&parts[0], f)? {
             Fv::Bool(false) => Ok(Fv::Bool(false)),
-            Fv::Bool(true) => bool_of(eval(&parts[1], f)?),
+            Fv::Bool(true) => bool_of(ev(&parts[1], f)?),
             _ => Err(Bail),
         },
-        Node::Or(parts) => match eval(&parts[0], f)? {
+        Node::Or(parts) => match ev(&parts[0], f)? {
             Fv::Bool(true) => Ok(Fv::Bool(true)),
-            Fv::Bool(false) => bool_of(eval(&parts[1], f)?),
+            Fv::Bool(false) => bool_of(ev(&parts[1], f)?),
             _ => Err(Bail),
         },
-        Node::Not(a) => match eval(a, f)? {
+        Node::Not(a) => match ev(a, f)? {
             Fv::Bool(b) => Ok(Fv::Bool(!b)),
             _ => Err(Bail),
         },
-        Node::NotStrictlyFalse(a) => bool_of(eval(a, f)?),
+        Node::NotStrictlyFalse(a) => bool_of(ev(a, f)?),
         Node::Neg(a) => match eval(a, f)? {
             Fv::Int(i) => i.checked_neg().map(Fv::Int).ok_or(Bail),
             Fv::Double(d) => Ok(Fv::Double(-d)),
             _ => Err(Bail),
         },
         Node::Binary(op, parts) => {
-            let left = eval(&parts[0], f)?;
-            let right = eval(&parts[1], f)?;
+            let left = ev(&parts[0], f)?;
+            let right = ev(&parts[1], f)?;
             // Two doubles (every JSON number is one): compared and added in place.
             if let (Fv::Double(a), Fv::Double(b)) = (&left, &right)
                 && let Some(value) = doubles(*op, *a, *b)
@@ -209,7 +236,7 @@ fn eval_all<'a>(nodes: &'a [Node], f: &mut Frame<'a, '_>) -> Result<Args<'a>, Ba
     // A plain loop: collecting `Result`s into a `SmallVec` cost more than most functions.
     let mut out = Args::new();
     for node in nodes {
-        out.push(eval(node, f)?);
+        out.push(ev(node, f)?);
     }
     Ok(out)
 }
@@ -413,7 +440,7 @@ fn drive<'a>(c: &'a Collect, f: &mut Frame<'a, '_>, sink: &mut impl Sink<'a>) ->
                 break;
             }
             Fv::set(&mut f.slots[pre.slot], range.get(i));
-            match eval(&pre.guard, f)? {
+            match ev(&pre.guard, f)? {
                 Fv::Bool(true) => {}
                 Fv::Bool(false) => continue,
                 _ => return Err(Bail),
@@ -423,14 +450,14 @@ fn drive<'a>(c: &'a Collect, f: &mut Frame<'a, '_>, sink: &mut impl Sink<'a>) ->
             break;
         }
         if let Some(guard) = &c.guard {
-            match eval(guard, f)? {
+            match ev(guard, f)? {
                 Fv::Bool(true) => {}
                 Fv::Bool(false) => continue,
                 _ => return Err(Bail),
             }
         }
         for item in &c.items {
-            sink.take(eval(item, f)?)?;
+            sink.take(ev(item, f)?)?;
         }
     }
     Ok(())
@@ -448,7 +475,7 @@ fn quantifier<'a>(q: &'a Quantifier, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Ba
             break;
         }
         Fv::set(&mut f.slots[q.slot], range.get(i));
-        let Fv::Bool(holds) = eval(&q.pred, f)? else {
+        let Fv::Bool(holds) = ev(&q.pred, f)? else {
             return Err(Bail);
         };
         if holds != q.all {

@@ -142,8 +142,11 @@ fn subject_finding<'a>(
 ) -> Option<Diagnostic> {
     let rule = ctx.rule;
     let layout = &rule.fast.layout;
-    for b in &mut f.bound[layout.subject..layout.names.len()] {
-        *b = false;
+    // A `let` that is the same for every subject keeps its value once computed; the others
+    // are computed again for this subject when read.
+    let lets = &mut f.bound[layout.lets..layout.names.len()];
+    for (bound, &hoist) in lets.iter_mut().zip(&rule.plan.hoist) {
+        *bound &= hoist;
     }
     bind_subject(f, ctx, location, chain, node);
     let fail = |(from, e): Failure, own: (&str, &Expression)| {

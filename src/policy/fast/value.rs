@@ -174,18 +174,30 @@ impl<'a> Fv<'a> {
     }
 
     /// [`Fv::map_get`] of a field read at one place of an expression: the key is looked for
-    /// first where that place last found it.
+    /// first where that place last found it. That guess is inlined where fields are read; the
+    /// search when it misses is not.
+    #[inline(always)]
     pub fn field(&self, field: &super::compile::Field) -> Result<Option<Fv<'a>>, Bail> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if let Fv::Json(Value::Object(map)) = self {
+            let hint = field.hint.load(Relaxed) as usize;
+            if let Some((key, value)) = map.iter().nth(hint)
+                && same_key(key, &field.name)
+            {
+                return Ok(Some(Fv::from_json(value)));
+            }
+        }
+        self.search(field)
+    }
+
+    /// [`Fv::field`] when the guess missed: the key searched for, and the guess moved to where
+    /// it was found.
+    #[inline(never)]
+    fn search(&self, field: &super::compile::Field) -> Result<Option<Fv<'a>>, Bail> {
         use std::sync::atomic::Ordering::Relaxed;
         let Fv::Json(Value::Object(map)) = self else {
             return self.map_get(&field.name);
         };
-        let hint = field.hint.load(Relaxed) as usize;
-        if let Some((key, value)) = map.iter().nth(hint)
-            && same_key(key, &field.name)
-        {
-            return Ok(Some(Fv::from_json(value)));
-        }
         if map.len() > 16 {
             return Ok(map.get(&*field.name).map(Fv::from_json));
         }
