@@ -135,26 +135,20 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
                 None => eval(otherwise, f),
             }
         }
-        Node::Cond(parts) => match ev(&parts[0], f)? {
-            Fv::Bool(true) => ev(&parts[1], f),
-            Fv::Bool(false) => ev(&parts[2], f),
-            _ => Err(Bail),
+        Node::Cond(parts) => match truth(ev(&parts[0], f)?)? {
+            true => ev(&parts[1], f),
+            false => ev(&parts[2], f),
         },
-        Node::And(parts) => match ev(&parts[0], f)? {
-            Fv::Bool(false) => Ok(Fv::Bool(false)),
-            Fv::Bool(true) => bool_of(ev(&parts[1], f)?),
-            _ => Err(Bail),
+        Node::And(parts) => match truth(ev(&parts[0], f)?)? {
+            false => Ok(Fv::Bool(false)),
+            true => truth(ev(&parts[1], f)?).map(Fv::Bool),
         },
-        Node::Or(parts) => match ev(&parts[0], f)? {
-            Fv::Bool(true) => Ok(Fv::Bool(true)),
-            Fv::Bool(false) => bool_of(ev(&parts[1], f)?),
-            _ => Err(Bail),
+        Node::Or(parts) => match truth(ev(&parts[0], f)?)? {
+            true => Ok(Fv::Bool(true)),
+            false => truth(ev(&parts[1], f)?).map(Fv::Bool),
         },
-        Node::Not(a) => match ev(a, f)? {
-            Fv::Bool(b) => Ok(Fv::Bool(!b)),
-            _ => Err(Bail),
-        },
-        Node::NotStrictlyFalse(a) => bool_of(ev(a, f)?),
+        Node::Not(a) => truth(ev(a, f)?).map(|b| Fv::Bool(!b)),
+        Node::NotStrictlyFalse(a) => truth(ev(a, f)?).map(Fv::Bool),
         Node::Neg(a) => match eval(a, f)? {
             Fv::Int(i) => i.checked_neg().map(Fv::Int).ok_or(Bail),
             Fv::Double(d) => Ok(Fv::Double(-d)),
@@ -167,6 +161,8 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
             if let (Fv::Double(a), Fv::Double(b)) = (&left, &right)
                 && let Some(value) = doubles(*op, *a, *b)
             {
+                // Doubles own nothing: no drop glue to call.
+                std::mem::forget((left, right));
                 return Ok(value);
             }
             let value = binary(*op, &left, &right);
@@ -190,8 +186,36 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
 
 #[inline(never)]
 fn call<'a>(func: Func, args: &'a [Node], f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
-    let values = eval_all(args, f)?;
-    functions::global(func, &values, f.globals)
+    // One or two arguments (most calls): on the stack, without the small vector's bookkeeping.
+    match args {
+        [a] => {
+            let values = [ev(a, f)?];
+            let out = functions::global(func, &values, f.globals);
+            let [a] = values;
+            a.discard();
+            out
+        }
+        [a, b] => {
+            let a = ev(a, f)?;
+            let b = match ev(b, f) {
+                Ok(b) => b,
+                Err(bail) => {
+                    a.discard();
+                    return Err(bail);
+                }
+            };
+            let values = [a, b];
+            let out = functions::global(func, &values, f.globals);
+            let [a, b] = values;
+            a.discard();
+            b.discard();
+            out
+        }
+        _ => {
+            let values = eval_all(args, f)?;
+            functions::global(func, &values, f.globals)
+        }
+    }
 }
 
 #[inline(never)]
@@ -241,10 +265,16 @@ fn eval_all<'a>(nodes: &'a [Node], f: &mut Frame<'a, '_>) -> Result<Args<'a>, Ba
     Ok(out)
 }
 
-fn bool_of(value: Fv<'_>) -> Result<Fv<'_>, Bail> {
-    match value {
-        Fv::Bool(b) => Ok(Fv::Bool(b)),
-        _ => Err(Bail),
+/// The bool a value is (anything else bails), without the drop glue's out-of-line call for
+/// a bool.
+#[inline(always)]
+fn truth(value: Fv<'_>) -> Result<bool, Bail> {
+    if let Fv::Bool(b) = value {
+        std::mem::forget(value);
+        Ok(b)
+    } else {
+        value.discard();
+        Err(Bail)
     }
 }
 
@@ -360,8 +390,7 @@ fn next<'a>(
     f: &mut Frame<'a, '_>,
 ) -> Result<bool, Bail> {
     // `map` and `filter` loop while `true`: no need to evaluate it.
-    let stop =
-        !matches!(cond, Node::Bool(true)) && matches!(bool_of(eval(cond, f)?)?, Fv::Bool(false));
+    let stop = !matches!(cond, Node::Bool(true)) && !truth(eval(cond, f)?)?;
     if !budget::spend(1) || stop {
         return Ok(false);
     }
@@ -440,21 +469,17 @@ fn drive<'a>(c: &'a Collect, f: &mut Frame<'a, '_>, sink: &mut impl Sink<'a>) ->
                 break;
             }
             Fv::set(&mut f.slots[pre.slot], range.get(i));
-            match ev(&pre.guard, f)? {
-                Fv::Bool(true) => {}
-                Fv::Bool(false) => continue,
-                _ => return Err(Bail),
+            if !truth(ev(&pre.guard, f)?)? {
+                continue;
             }
         }
         if !next(&c.cond, c.slot, &range, i, f)? {
             break;
         }
-        if let Some(guard) = &c.guard {
-            match ev(guard, f)? {
-                Fv::Bool(true) => {}
-                Fv::Bool(false) => continue,
-                _ => return Err(Bail),
-            }
+        if let Some(guard) = &c.guard
+            && !truth(ev(guard, f)?)?
+        {
+            continue;
         }
         for item in &c.items {
             sink.take(ev(item, f)?)?;
@@ -475,9 +500,7 @@ fn quantifier<'a>(q: &'a Quantifier, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Ba
             break;
         }
         Fv::set(&mut f.slots[q.slot], range.get(i));
-        let Fv::Bool(holds) = ev(&q.pred, f)? else {
-            return Err(Bail);
-        };
+        let holds = truth(ev(&q.pred, f)?)?;
         if holds != q.all {
             if i + 1 < len {
                 budget::spend(1);
