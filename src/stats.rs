@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A stage of a run.
@@ -56,6 +56,20 @@ pub fn add(stage: Stage, elapsed: Duration) {
 
 /// Time each policy rule took, summed over documents and threads (fast path only).
 static RULES: Mutex<Option<HashMap<String, u64>>> = Mutex::new(None);
+
+/// Whether rules are timed one by one: only for `--stats`, since every rule on every document
+/// would otherwise read the clock and take a lock the worker threads share.
+static RULE_TIMES: AtomicBool = AtomicBool::new(false);
+
+/// Times each rule from now on (`--stats`).
+pub fn time_rules() {
+    RULE_TIMES.store(true, Ordering::Relaxed);
+}
+
+/// Whether each rule is timed (see [`time_rules`]).
+pub fn rules_timed() -> bool {
+    RULE_TIMES.load(Ordering::Relaxed)
+}
 
 /// Adds the time a rule took on one document.
 pub fn rule(name: &str, elapsed: Duration) {

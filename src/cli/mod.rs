@@ -165,6 +165,9 @@ fn check(args: CheckArgs, lang: Lang, positions: &Positions) -> Result<u8, Error
         (Some(file), false) => ConfigSource::File(file.clone()),
         (None, false) => ConfigSource::Discover,
     };
+    if args.stats {
+        stats::time_rules();
+    }
     // Start-up works on the run's threads too (`--threads` holds from the first step).
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))

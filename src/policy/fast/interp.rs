@@ -66,13 +66,15 @@ fn force<'a>(slot: usize, f: &mut Frame<'a, '_>) -> Result<(), Bail> {
     Ok(())
 }
 
-/// Evaluates `node`, reading a leaf in place: a literal number, a bound variable, or a field
+/// Evaluates `node`, reading a leaf in place: a literal, a bound variable, or a field
 /// of one. Most nodes of an expression are leaves, and a call to [`eval`] costs more than
 /// reading one.
 #[inline(always)]
 fn ev<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
     match node {
         Node::Double(d) => Ok(Fv::Double(*d)),
+        Node::Str(s) => Ok(Fv::Str(s)),
+        Node::Bool(b) => Ok(Fv::Bool(*b)),
         Node::Var(slot) if f.bound[*slot] => Ok(f.slots[*slot].clone()),
         Node::Select(operand, field, test) => match **operand {
             Node::Var(slot) if f.bound[slot] => {
