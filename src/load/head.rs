@@ -94,7 +94,7 @@ fn plain_string(text: &str, at: usize) -> Option<(&str, usize)> {
 /// The index after the value at `at`: strings and brackets are matched, scalars run to the
 /// next delimiter. Anything outside strings that strict JSON would not have there (comments,
 /// single quotes, bare words) gives `None`.
-fn skip_value(bytes: &[u8], at: usize) -> Option<usize> {
+pub(super) fn skip_value(bytes: &[u8], at: usize) -> Option<usize> {
     match *bytes.get(at)? {
         b'"' => skip_string(bytes, at),
         b'{' | b'[' => {

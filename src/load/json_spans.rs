@@ -26,6 +26,84 @@ pub fn index(text: &str) -> Option<HashMap<String, NodeSpan>> {
     (scan.at == scan.bytes.len()).then_some(scan.out)
 }
 
+/// What [`index`] has under `pointer`, found by passing over everything that is not on the way
+/// to it: a file with a few findings needs a few spans, not all of them. The inner `None`: the
+/// text has no value there. The outer `None`: the scan met something it does not expect (the
+/// caller then builds the whole index).
+pub fn find(text: &str, pointer: &str) -> Option<Option<NodeSpan>> {
+    let bytes = text.as_bytes();
+    let mut at = head::skip_space(bytes, 0);
+    let mut key = None;
+    for token in pointer::tokens(pointer) {
+        // The container at `at`, then the child `token` names in it.
+        let close = match bytes.get(at)? {
+            b'{' => b'}',
+            b'[' => b']',
+            _ => return Some(None),
+        };
+        let wanted = if close == b']' {
+            match token.parse::<usize>() {
+                // `index` spells each index in decimal, without leading zeros.
+                Ok(i) if i.to_string() == token => Some(i),
+                _ => return Some(None),
+            }
+        } else {
+            None
+        };
+        at = head::skip_space(bytes, at + 1);
+        if *bytes.get(at)? == close {
+            return Some(None);
+        }
+        let mut position = 0;
+        loop {
+            if close == b'}' {
+                if bytes.get(at) != Some(&b'"') {
+                    return None;
+                }
+                let start = at;
+                at = head::skip_string(bytes, at)?;
+                let name = start..at;
+                at = head::skip_space(bytes, at);
+                if *bytes.get(at)? != b':' {
+                    return None;
+                }
+                at = head::skip_space(bytes, at + 1);
+                if names(text, name.clone(), &token)? {
+                    key = Some(name);
+                    break;
+                }
+            } else if wanted == Some(position) {
+                key = None;
+                break;
+            }
+            at = head::skip_space(bytes, head::skip_value(bytes, at)?);
+            match *bytes.get(at)? {
+                b',' => at = head::skip_space(bytes, at + 1),
+                b if b == close => return Some(None),
+                _ => return None,
+            }
+            position += 1;
+        }
+    }
+    let end = head::skip_value(bytes, at)?;
+    Some(Some(NodeSpan {
+        value: at..end,
+        key,
+    }))
+}
+
+/// Whether the key literal at `range` (quotes included) decodes to `token`; `None` when it does
+/// not decode.
+fn names(text: &str, range: Range<usize>, token: &str) -> Option<bool> {
+    let raw = text.get(range.start + 1..range.end - 1)?;
+    if !raw.contains('\\') {
+        return Some(raw == token);
+    }
+    serde_json::from_str::<String>(text.get(range)?)
+        .ok()
+        .map(|name| name == token)
+}
+
 struct Scan<'t> {
     text: &'t str,
     bytes: &'t [u8],
@@ -136,7 +214,7 @@ impl Scan<'_> {
 mod tests {
     use std::collections::HashMap;
 
-    use super::index;
+    use super::{find, index};
     use crate::lang::Lang;
     use crate::limits::DEPTH_CEILING;
     use crate::load::json;
@@ -159,6 +237,17 @@ mod tests {
         }
         let scanned = index(text).unwrap_or_else(|| panic!("{name}: the scan gave up"));
         assert_eq!(scanned, full(text), "{name}");
+        // Each span alone, and pointers the text does not have.
+        for (pointer, span) in &scanned {
+            let found = find(text, pointer).unwrap_or_else(|| panic!("{name}: find gave up"));
+            assert_eq!(found.as_ref(), Some(span), "{name}: {pointer}");
+            for missing in ["/zz~1", "/01", "/-1", "/99999", "/"] {
+                let pointer = format!("{pointer}{missing}");
+                if !scanned.contains_key(&pointer) {
+                    assert_eq!(find(text, &pointer), Some(None), "{name}: {pointer}");
+                }
+            }
+        }
         true
     }
 
