@@ -3,7 +3,7 @@
 //! library, computed the same way as the reference registrations in `cel/functions.rs` (both
 //! call the same [`Library`] methods). Wrong argument types and counts bail.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -211,6 +211,11 @@ fn duplicates<'a>(list: &Fv<'a>) -> Result<Fv<'a>, Bail> {
         .map(scalar_key)
         .collect::<Option<_>>()
         .ok_or(Bail)?;
+    // Most lists repeat nothing: one pass of a set finds that, without counting.
+    let mut seen: HashSet<&Key<'_>> = HashSet::with_capacity(keys.len());
+    if keys.iter().all(|key| seen.insert(key)) {
+        return Ok(Fv::list(Vec::new()));
+    }
     let mut counts: HashMap<&Key<'_>, usize> = HashMap::with_capacity(keys.len());
     for key in &keys {
         *counts.entry(key).or_default() += 1;

@@ -77,21 +77,25 @@ fn ev<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
         Node::Bool(b) => Ok(Fv::Bool(*b)),
         Node::Var(slot) if f.bound[*slot] => Ok(f.slots[*slot].clone()),
         Node::Select(operand, field, test) => match **operand {
-            Node::Var(slot) if f.bound[slot] => {
-                let found = f.slots[slot].field(field)?;
-                if *test {
-                    let has = found.is_some();
-                    if let Some(value) = found {
-                        value.discard();
-                    }
-                    Ok(Fv::Bool(has))
-                } else {
-                    found.ok_or(Bail)
-                }
-            }
+            Node::Var(slot) if f.bound[slot] => selected(f.slots[slot].field(field)?, *test),
             _ => eval(node, f),
         },
         _ => eval(node, f),
+    }
+}
+
+/// What a selection gives for the field it `found`: the field's value, or whether it is there
+/// for `has()` (`test`); a missing field bails.
+#[inline(always)]
+fn selected(found: Option<Fv<'_>>, test: bool) -> Result<Fv<'_>, Bail> {
+    if test {
+        let has = found.is_some();
+        if let Some(value) = found {
+            value.discard();
+        }
+        Ok(Fv::Bool(has))
+    } else {
+        found.ok_or(Bail)
     }
 }
 
@@ -118,15 +122,7 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
                 Node::Var(slot) if f.bound[*slot] => f.slots[*slot].field(field)?,
                 _ => eval(operand, f)?.field(field)?,
             };
-            if *test {
-                let has = found.is_some();
-                if let Some(value) = found {
-                    value.discard();
-                }
-                Ok(Fv::Bool(has))
-            } else {
-                found.ok_or(Bail)
-            }
+            selected(found, *test)
         }
         Node::FieldOr(slot, field, otherwise) => {
             if !f.bound[*slot] {
