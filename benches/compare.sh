@@ -425,11 +425,12 @@ def invalid(tool, stem):
 
 rows = []
 for set_, tool, work in tools:
-    samples = []
+    samples, by_round = [], {}
     for r in range(1, rounds + 1):
         stem = logs / f"{set_}-{tool}-{r}"
         try:
             samples.append(timing(stem))
+            by_round[r] = samples[-1][0]
         except (OSError, IndexError, ValueError):
             pass
     if not samples:
@@ -439,7 +440,8 @@ for set_, tool, work in tools:
     rss = statistics.median(s[1] for s in samples)
     codes = sorted({s[2] for s in samples})
     rows.append(dict(set=set_, tool=tool, work=work, wall=wall, rss=rss, codes=codes,
-                     found=invalid(tool, logs / f"{set_}-{tool}-1"), runs=len(samples)))
+                     found=invalid(tool, logs / f"{set_}-{tool}-1"), runs=len(samples),
+                     by_round=by_round))
 
 def by(set_, tool):
     return next((r for r in rows if r["set"] == set_ and r["tool"] == tool), None)
@@ -473,6 +475,25 @@ for r in rows:
         found_text = f"{bad}" + (f" of {checked}" if checked is not None else "")
     print(f"| {files} | {r['tool']} | {r['work']} | {r['wall']:.3f} s | {r['rss']:.0f} MiB | "
           f"{fmt_ratio(to_floor)} | {fmt_ratio(vs)} | {found_text} | {'/'.join(map(str, r['codes']))} |")
+
+# The ratio of two medians moves with the machine between rounds; within a round the tools
+# ran one after the other, so the ratio of a round's two times is the steadier comparison.
+print()
+print("Round by round, vetlint's time ÷ the other tool's in the same round:")
+for r in rows:
+    vet = by(r["set"], "vetlint")
+    if r["tool"] == "vetlint" or not vet:
+        continue
+    ratios = [vet["by_round"][k] / r["by_round"][k]
+              for k in sorted(r["by_round"]) if k in vet["by_round"] and r["by_round"][k] > 0]
+    if not ratios:
+        continue
+    count = n if r["set"] == "all" else subset_n
+    files = f"all {count}" if r["set"] == "all" else f"first {count}"
+    faster = "" if r["tool"] == "floor" else \
+        f"; vetlint faster in {sum(x < 1 for x in ratios)} of {len(ratios)} rounds"
+    print(f"- {files}, vetlint ÷ {r['tool']}: " + " ".join(f"{x:.2f}" for x in ratios)
+          + f" (median {statistics.median(ratios):.2f}{faster})")
 
 # A peer that reports nothing invalid checks nothing: the corpus has planted schema mistakes.
 print()
