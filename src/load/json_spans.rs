@@ -3,6 +3,7 @@
 //! records through jsonc-parser, without a syntax tree or a second value. A finding in a clean
 //! JSON file used to cost a full second parse for its spans.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -68,7 +69,7 @@ pub fn find(text: &str, pointer: &str) -> Option<Option<NodeSpan>> {
                     return None;
                 }
                 at = head::skip_space(bytes, at + 1);
-                if names(text, name.clone(), &token)? {
+                if decode(text, name.clone())? == token.as_str() {
                     key = Some(name);
                     break;
                 }
@@ -92,16 +93,14 @@ pub fn find(text: &str, pointer: &str) -> Option<Option<NodeSpan>> {
     }))
 }
 
-/// Whether the key literal at `range` (quotes included) decodes to `token`; `None` when it does
-/// not decode.
-fn names(text: &str, range: Range<usize>, token: &str) -> Option<bool> {
+/// The text of the string literal at `range` (quotes included), escapes decoded; borrowed
+/// when it has none.
+fn decode(text: &str, range: Range<usize>) -> Option<Cow<'_, str>> {
     let raw = text.get(range.start + 1..range.end - 1)?;
     if !raw.contains('\\') {
-        return Some(raw == token);
+        return Some(Cow::Borrowed(raw));
     }
-    serde_json::from_str::<String>(text.get(range)?)
-        .ok()
-        .map(|name| name == token)
+    serde_json::from_str(text.get(range)?).ok().map(Cow::Owned)
 }
 
 struct Scan<'t> {
@@ -182,7 +181,7 @@ impl Scan<'_> {
         let key_start = self.at;
         self.string()?;
         let key = key_start..self.at;
-        let name = self.decode(key.clone())?;
+        let name = decode(self.text, key.clone())?;
         self.space();
         if !self.eat(b':') {
             return None;
@@ -198,15 +197,6 @@ impl Scan<'_> {
         }
         self.at = head::skip_string(self.bytes, self.at)?;
         Some(())
-    }
-
-    /// The text of the string literal at `range` (quotes included), escapes decoded.
-    fn decode(&self, range: Range<usize>) -> Option<String> {
-        let raw = self.text.get(range.start + 1..range.end - 1)?;
-        if !raw.contains('\\') {
-            return Some(raw.to_owned());
-        }
-        serde_json::from_str(self.text.get(range)?).ok()
     }
 }
 
