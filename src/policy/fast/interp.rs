@@ -38,29 +38,22 @@ pub struct Lets<'a> {
     pub base: usize,
     /// Each compiled.
     pub nodes: &'a [Node],
-    /// Whether each is the same for every subject of the document.
+    /// Whether each is the same for every subject of the document: once computed, it stays
+    /// bound in its slot from one subject to the next.
     pub hoist: &'a [bool],
-    /// The values of those, once evaluated (or the error that evaluating them gave).
-    pub hoisted: Vec<Option<Result<Fv<'a>, crate::policy::cel::EvalError>>>,
+    /// The error that computing each of those gave, if it failed (it is not tried again).
+    pub failed: Vec<Option<crate::policy::cel::EvalError>>,
 }
 
-/// Gives the unbound `let` in `slot` its value (from the per-document cache when it has one).
+/// Gives the unbound `let` in `slot` its value.
 #[inline(never)]
 fn force<'a>(slot: usize, f: &mut Frame<'a, '_>) -> Result<(), Bail> {
     let i = slot.checked_sub(f.lets.base).ok_or(Bail)?;
     let node = f.lets.nodes.get(i).ok_or(Bail)?;
-    let hoist = f.lets.hoist[i];
-    let value = match &f.lets.hoisted[i] {
-        Some(Ok(value)) if hoist => value.clone(),
-        Some(Err(_)) if hoist => return Err(Bail),
-        _ => {
-            let value = eval(node, f)?;
-            if hoist {
-                f.lets.hoisted[i] = Some(Ok(value.clone()));
-            }
-            value
-        }
-    };
+    if f.lets.hoist[i] && f.lets.failed[i].is_some() {
+        return Err(Bail);
+    }
+    let value = eval(node, f)?;
     Fv::set(&mut f.slots[slot], value);
     f.bound[slot] = true;
     Ok(())
@@ -629,7 +622,7 @@ mod tests {
                 base: named,
                 nodes: &[],
                 hoist: &[],
-                hoisted: Vec::new(),
+                failed: Vec::new(),
             },
             globals: &globals,
         };

@@ -61,7 +61,7 @@ pub fn run<'a>(
             base: layout.lets,
             nodes: &compiled.lets,
             hoist: &rule.plan.hoist,
-            hoisted: vec![None; rule.lets.len()],
+            failed: vec![None; rule.lets.len()],
         },
         globals: &globals,
     };
@@ -194,20 +194,14 @@ fn need<'a>(i: usize, ctx: &Ctx<'a, '_>, f: &mut Frame<'a, '_>) -> Result<(), Fa
     }
     let (_, expr) = &rule.lets[i];
     let hoist = rule.plan.hoist[i];
-    let value = match &f.lets.hoisted[i] {
-        Some(Ok(cached)) if hoist => cached.clone(),
-        Some(Err(e)) if hoist => return Err((Some(i), e.clone())),
-        _ => {
-            let result = ctx.eval(expr, &rule.fast.lets[i], &rule.plan.deps[i], f);
-            if hoist && let Err((None, e)) = &result {
-                f.lets.hoisted[i] = Some(Err(e.clone()));
-            }
-            result.map_err(|(from, e)| (from.or(Some(i)), e))?
-        }
-    };
-    if hoist {
-        f.lets.hoisted[i] = Some(Ok(value.clone()));
+    if hoist && let Some(e) = &f.lets.failed[i] {
+        return Err((Some(i), e.clone()));
     }
+    let result = ctx.eval(expr, &rule.fast.lets[i], &rule.plan.deps[i], f);
+    if hoist && let Err((None, e)) = &result {
+        f.lets.failed[i] = Some(e.clone());
+    }
+    let value = result.map_err(|(from, e)| (from.or(Some(i)), e))?;
     Fv::set(&mut f.slots[slot], value);
     f.bound[slot] = true;
     Ok(())
