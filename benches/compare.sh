@@ -446,6 +446,10 @@ for set_, tool, work in tools:
 def by(set_, tool):
     return next((r for r in rows if r["set"] == set_ and r["tool"] == tool), None)
 
+def label(set_):
+    """The files of a set as the report names them: `all N` or `first K`."""
+    return f"all {n}" if set_ == "all" else f"first {subset_n}"
+
 def fmt_ratio(x):
     return "—" if x is None else (f"{x:.1f}×" if x >= 1 else f"{x:.2f}×")
 
@@ -459,8 +463,7 @@ print("| files | tool | work done | median wall | median peak RSS | ÷ floor | v
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for r in rows:
     floor, vet = by(r["set"], "floor"), by(r["set"], "vetlint")
-    count = n if r["set"] == "all" else subset_n
-    files = f"all {count}" if r["set"] == "all" else f"first {count}"
+    files = label(r["set"])
     to_floor = r["wall"] / floor["wall"] if floor and floor["wall"] > 0 else None
     vs = vet["wall"] / r["wall"] if vet and r["tool"] != "vetlint" and r["wall"] > 0 else None
     found = r["found"]
@@ -488,8 +491,7 @@ for r in rows:
               for k in sorted(r["by_round"]) if k in vet["by_round"] and r["by_round"][k] > 0]
     if not ratios:
         continue
-    count = n if r["set"] == "all" else subset_n
-    files = f"all {count}" if r["set"] == "all" else f"first {count}"
+    files = label(r["set"])
     faster = "" if r["tool"] == "floor" else \
         f"; vetlint faster in {sum(x < 1 for x in ratios)} of {len(ratios)} rounds"
     print(f"- {files}, vetlint ÷ {r['tool']}: " + " ".join(f"{x:.2f}" for x in ratios)
