@@ -1,6 +1,7 @@
 //! Strict JSON (RFC 8259) into a `serde_json::Value` plus its span index, through
 //! jsonc-parser with every lenient option switched off.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use jsonc_parser::ast;
@@ -21,9 +22,11 @@ use crate::pointer;
 pub fn fast(text: &str, max_depth: usize) -> Option<Value> {
     use serde::de::DeserializeSeed;
     let mut de = serde_json::Deserializer::from_str(text);
+    let scratch = Scratch::default();
     let value = Strict {
         depth: 1,
         max_depth,
+        scratch: &scratch,
     }
     .deserialize(&mut de)
     .ok()?;
@@ -82,6 +85,7 @@ impl<'de> serde::de::Visitor<'de> for Head {
                     let value = map.next_value_seed(Strict {
                         depth: 2,
                         max_depth: self.max_depth,
+                        scratch: &Scratch::default(),
                     })?;
                     let text = value.as_str().map(str::to_owned);
                     if key == "kind" {
@@ -213,12 +217,24 @@ impl<'de> serde::de::Visitor<'de> for Skip {
 }
 
 /// serde_json's `Value`, refusing repeated keys and nesting beyond a depth.
-struct Strict {
+#[derive(Clone, Copy)]
+struct Strict<'s> {
     depth: usize,
     max_depth: usize,
+    scratch: &'s Scratch,
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for Strict {
+/// The elements and entries of the lists and objects being parsed, one stack of each for a
+/// whole document: a list or object is built once its size is known, in one allocation of
+/// that size (growing each as it fills would reallocate and, for an object, rebuild its hash
+/// index several times).
+#[derive(Default)]
+struct Scratch {
+    items: RefCell<Vec<Value>>,
+    entries: RefCell<Vec<(String, Value)>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Strict<'_> {
     type Value = Value;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
@@ -226,7 +242,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for Strict {
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for Strict {
+impl<'de> serde::de::Visitor<'de> for Strict<'_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -267,10 +283,11 @@ impl<'de> serde::de::Visitor<'de> for Strict {
         if self.depth > self.max_depth {
             return Err(serde::de::Error::custom("too deep"));
         }
-        let mut items = Vec::new();
+        let start = self.scratch.items.borrow().len();
         while let Some(item) = seq.next_element_seed(self.child())? {
-            items.push(item);
+            self.scratch.items.borrow_mut().push(item);
         }
+        let items = self.scratch.items.borrow_mut().split_off(start);
         Ok(Value::Array(items))
     }
 
@@ -278,9 +295,14 @@ impl<'de> serde::de::Visitor<'de> for Strict {
         if self.depth > self.max_depth {
             return Err(serde::de::Error::custom("too deep"));
         }
-        let mut out = Map::new();
+        let start = self.scratch.entries.borrow().len();
         while let Some(key) = map.next_key::<String>()? {
             let value = map.next_value_seed(self.child())?;
+            self.scratch.entries.borrow_mut().push((key, value));
+        }
+        let mut entries = self.scratch.entries.borrow_mut();
+        let mut out = Map::with_capacity(entries.len() - start);
+        for (key, value) in entries.drain(start..) {
             if out.insert(key, value).is_some() {
                 return Err(serde::de::Error::custom("repeated key"));
             }
@@ -289,11 +311,11 @@ impl<'de> serde::de::Visitor<'de> for Strict {
     }
 }
 
-impl Strict {
-    fn child(&self) -> Strict {
+impl Strict<'_> {
+    fn child(&self) -> Self {
         Strict {
             depth: self.depth + 1,
-            max_depth: self.max_depth,
+            ..*self
         }
     }
 }
@@ -568,6 +590,9 @@ mod tests {
             "123456789.123456789",
             r#"{"a": "\u00e9\ud83d\ude00", "b": [1, 2.5, null, true]}"#,
             "\"\\/\"",
+            // Lists and objects inside others, empty ones, and keys out of alphabetical order:
+            // each is built from its own part of the shared stacks.
+            r#"{"z": [{"b": 1, "a": [2, {"d": [], "c": {}}]}, 3], "e": {}, "f": [[], {}, [[4]]]}"#,
         ] {
             let full = load(text, Lang::En, 512);
             assert_eq!(fast(text, 512), full.value, "{text}");
@@ -575,6 +600,7 @@ mod tests {
         }
         for refused in [
             r#"{"a": 1, "a": 2}"#,
+            r#"[{"x": 1}, {"y": 1, "z": 2, "y": 3}]"#,
             "[[[1]]]",
             "1e400",
             "",
