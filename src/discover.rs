@@ -77,9 +77,7 @@ pub fn discover(args: &[OsString], cwd: &Path, config: &Config) -> Discovery {
         let glob = os_arg.to_str().is_some_and(is_glob);
         if path.is_dir() {
             let walked = walk(&path, None, config);
-            for file in walked.files {
-                add(&mut found, file, cwd, Origin::Walked);
-            }
+            add_walked(&mut found, walked.files, cwd);
             problems.unreadable.extend(walked.unreadable);
             problems.warnings.extend(walked.warnings);
         } else if path.exists() || !glob {
@@ -95,10 +93,8 @@ pub fn discover(args: &[OsString], cwd: &Path, config: &Config) -> Discovery {
             let mut matched = false;
             if let Some(matcher) = matcher.filter(|_| base.is_dir()) {
                 let walked = walk(&base, Some((&matcher, cwd)), config);
-                for file in walked.files {
-                    add(&mut found, file, cwd, Origin::Walked);
-                    matched = true;
-                }
+                matched = !walked.files.is_empty();
+                add_walked(&mut found, walked.files, cwd);
                 problems.unreadable.extend(walked.unreadable);
                 problems.warnings.extend(walked.warnings);
             }
@@ -130,6 +126,26 @@ pub fn discover(args: &[OsString], cwd: &Path, config: &Config) -> Discovery {
 /// Records a file once; an explicit mention wins over a walked one.
 fn add(found: &mut BTreeMap<String, Input>, path: PathBuf, cwd: &Path, origin: Origin) {
     let display = display_path(&path, cwd);
+    add_shown(found, path, display, origin);
+}
+
+/// Records the files of a walk, their display paths worked out on every thread.
+fn add_walked(found: &mut BTreeMap<String, Input>, files: Vec<PathBuf>, cwd: &Path) {
+    use rayon::prelude::*;
+    let shown: Vec<(PathBuf, String)> = files
+        .into_par_iter()
+        .map(|path| {
+            let display = display_path(&path, cwd);
+            (path, display)
+        })
+        .collect();
+    for (path, display) in shown {
+        add_shown(found, path, display, Origin::Walked);
+    }
+}
+
+/// [`add`] with the display path already known.
+fn add_shown(found: &mut BTreeMap<String, Input>, path: PathBuf, display: String, origin: Origin) {
     let entry = found.entry(display.clone()).or_insert(Input {
         path,
         display,
@@ -142,15 +158,15 @@ fn add(found: &mut BTreeMap<String, Input>, path: PathBuf, cwd: &Path, origin: O
 
 /// Files under `root` with a document extension, honouring ignore files and the config's
 /// include/exclude, optionally filtered by a glob matched against the path relative to `cwd`.
+/// The walk runs on as many threads as the run has (reading folders is most of it); what it
+/// finds is sorted, so the order the threads found it in does not show.
 fn walk(root: &Path, glob: Option<(&GlobMatcher, &Path)>, config: &Config) -> Walked {
-    let config_root = config.root.clone();
     let pruning = config.clone();
-    let mut out = Walked::default();
-    let walker = WalkBuilder::new(root)
+    let mut builder = WalkBuilder::new(root);
+    builder
         .require_git(false)
         .hidden(true)
         .follow_links(false)
-        .sort_by_file_path(|a, b| a.cmp(b))
         .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             let rel = entry
@@ -158,39 +174,67 @@ fn walk(root: &Path, glob: Option<(&GlobMatcher, &Path)>, config: &Config) -> Wa
                 .strip_prefix(&pruning.root)
                 .unwrap_or(entry.path());
             !(is_dir && !rel.as_os_str().is_empty() && pruning.excludes(rel))
-        })
-        .build();
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(error) => {
-                match unreadable(error) {
-                    Ok((path, error)) => out.unreadable.push((path, error)),
-                    Err(warning) => out.warnings.push(warning),
+        });
+    let threads = rayon::current_num_threads();
+    let mut out = if threads > 1 {
+        let shared = std::sync::Mutex::new(Walked::default());
+        builder.threads(threads).build_parallel().run(|| {
+            let shared = &shared;
+            Box::new(move |entry| {
+                if let Ok(mut out) = shared.lock() {
+                    take(entry, glob, config, &mut out);
                 }
-                continue;
-            }
-        };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
+                ignore::WalkState::Continue
+            })
+        });
+        shared.into_inner().unwrap_or_default()
+    } else {
+        let mut out = Walked::default();
+        for entry in builder.build() {
+            take(entry, glob, config, &mut out);
         }
-        let path = entry.into_path();
-        if Format::from_path(&path).is_none() {
-            continue;
-        }
-        let rel_to_config = path.strip_prefix(&config_root).unwrap_or(&path);
-        if !config.selects(rel_to_config) {
-            continue;
-        }
-        if let Some((matcher, cwd)) = glob {
-            let rel = path.strip_prefix(cwd).unwrap_or(&path);
-            if !matcher.is_match(rel) {
-                continue;
-            }
-        }
-        out.files.push(path);
-    }
+        out
+    };
+    out.files.sort();
+    out.unreadable.sort_by(|a, b| a.0.cmp(&b.0));
     out
+}
+
+/// Records one entry of a walk: a document file it selects, or what could not be read.
+fn take(
+    entry: Result<ignore::DirEntry, ignore::Error>,
+    glob: Option<(&GlobMatcher, &Path)>,
+    config: &Config,
+    out: &mut Walked,
+) {
+    let entry = match entry {
+        Ok(entry) => entry,
+        Err(error) => {
+            match unreadable(error) {
+                Ok((path, error)) => out.unreadable.push((path, error)),
+                Err(warning) => out.warnings.push(warning),
+            }
+            return;
+        }
+    };
+    if !entry.file_type().is_some_and(|t| t.is_file()) {
+        return;
+    }
+    let path = entry.into_path();
+    if Format::from_path(&path).is_none() {
+        return;
+    }
+    let rel_to_config = path.strip_prefix(&config.root).unwrap_or(&path);
+    if !config.selects(rel_to_config) {
+        return;
+    }
+    if let Some((matcher, cwd)) = glob {
+        let rel = path.strip_prefix(cwd).unwrap_or(&path);
+        if !matcher.is_match(rel) {
+            return;
+        }
+    }
+    out.files.push(path);
 }
 
 /// The path and I/O error inside a walk error, or the error as a warning when it is not

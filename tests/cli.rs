@@ -194,6 +194,12 @@ fn walks_skip_non_documents_and_honour_gitignore() {
         "{out}"
     );
     assert!(out.contains("did you mean `pilot-report`?"), "{out}");
+    // One thread walks with the serial walker, more with the parallel one: the same files.
+    for threads in ["1", "3"] {
+        let args = ["check", "--format", "short", "--threads", threads];
+        let (_, again, _) = run(vetlint(dir.path()).args(args));
+        assert_eq!(again, out, "--threads {threads}");
+    }
     let (_, json, _) = run(vetlint(dir.path()).args(["check", "--format", "json"]));
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["summary"]["files"], 4, "ok + bad + typo + broken: {json}");
