@@ -158,8 +158,8 @@ fn add_shown(found: &mut BTreeMap<String, Input>, path: PathBuf, display: String
 
 /// Files under `root` with a document extension, honouring ignore files and the config's
 /// include/exclude, optionally filtered by a glob matched against the path relative to `cwd`.
-/// The walk runs on as many threads as the run has (reading folders is most of it); what it
-/// finds is sorted, so the order the threads found it in does not show.
+/// The walk runs on as many threads as the run has (reading folders is most of it); the order
+/// the threads find files in does not show, since [`discover`] keys everything by display path.
 fn walk(root: &Path, glob: Option<(&GlobMatcher, &Path)>, config: &Config) -> Walked {
     let pruning = config.clone();
     let mut builder = WalkBuilder::new(root);
@@ -176,28 +176,25 @@ fn walk(root: &Path, glob: Option<(&GlobMatcher, &Path)>, config: &Config) -> Wa
             !(is_dir && !rel.as_os_str().is_empty() && pruning.excludes(rel))
         });
     let threads = rayon::current_num_threads();
-    let mut out = if threads > 1 {
-        let shared = std::sync::Mutex::new(Walked::default());
+    if threads > 1 {
+        use std::sync::{Mutex, PoisonError};
+        let shared = Mutex::new(Walked::default());
         builder.threads(threads).build_parallel().run(|| {
             let shared = &shared;
             Box::new(move |entry| {
-                if let Ok(mut out) = shared.lock() {
-                    take(entry, glob, config, &mut out);
-                }
+                let mut out = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                take(entry, glob, config, &mut out);
                 ignore::WalkState::Continue
             })
         });
-        shared.into_inner().unwrap_or_default()
+        shared.into_inner().unwrap_or_else(PoisonError::into_inner)
     } else {
         let mut out = Walked::default();
         for entry in builder.build() {
             take(entry, glob, config, &mut out);
         }
         out
-    };
-    out.files.sort();
-    out.unreadable.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    }
 }
 
 /// Records one entry of a walk: a document file it selects, or what could not be read.
