@@ -22,6 +22,7 @@ mod generator;
 use generator::{generate, plans};
 use rayon::prelude::*;
 use serde_json::Value;
+use vetlint::policy::cel::functions::round_to;
 
 fn main() {
     // `cargo bench` adds `--bench`; ignore flags.
@@ -69,15 +70,11 @@ fn floor(dir: &Path) {
 }
 
 /// `credit-hours` by hand: a course with credits above 0 whose hours per credit (rounded to
-/// two decimals as the rule's `round`) fall outside `min`–`max`. `field` reads a key.
+/// two decimals by the rule's own `round`) fall outside 16–18. `field` reads a key.
 fn credit_hours<'a>(
     plan: &'a Value,
     field: &mut impl FnMut(&'a Value, usize) -> Option<&'a Value>,
 ) -> usize {
-    let round = |x: f64| {
-        let scaled = (x * 100.0 * 1e6).round() / 1e6;
-        scaled.round() / 100.0
-    };
     let Some(Value::Array(courses)) = plan.get("courses") else {
         return 0;
     };
@@ -88,7 +85,7 @@ fn credit_hours<'a>(
         if let (Some(credits), Some(hours)) = (credits, hours)
             && credits > 0.0
         {
-            let rate = round(hours / credits);
+            let rate = round_to(hours / credits, 2);
             found += usize::from(!(16.0..=18.0).contains(&rate));
         }
     }
