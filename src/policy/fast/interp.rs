@@ -68,7 +68,15 @@ fn ev<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
         Node::Double(d) => Ok(Fv::Double(*d)),
         Node::Str(s) => Ok(Fv::Str(s)),
         Node::Bool(b) => Ok(Fv::Bool(*b)),
-        Node::Var(slot) if f.bound[*slot] => Ok(f.slots[*slot].clone()),
+        Node::Int(i) => Ok(Fv::Int(*i)),
+        // A `let` read for the first time is computed by `force` directly (not through
+        // another `eval` frame).
+        Node::Var(slot) => {
+            if !f.bound[*slot] {
+                force(*slot, f)?;
+            }
+            Ok(f.slots[*slot].clone())
+        }
         Node::Select(operand, field, test) => match **operand {
             Node::Var(slot) if f.bound[slot] => selected(f.slots[slot].field(field)?, *test),
             _ => eval(node, f),
