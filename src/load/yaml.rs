@@ -82,8 +82,10 @@ fn build(text: &str, lang: Lang, limits: &Limits, spans: bool) -> Loaded {
 
 enum Container {
     Seq(Vec<Value>),
+    /// A mapping's entries in order, made into a map once it ends (in one allocation of its
+    /// size: a map growing as it fills rehashes each key several times).
     Map {
-        map: Map<String, Value>,
+        entries: Vec<(String, Value)>,
         key: Option<(String, Range<usize>)>,
         seen: HashMap<String, Range<usize>>,
     },
@@ -194,7 +196,7 @@ impl Builder<'_> {
                 }
                 Event::MappingStart(anchor, _) => {
                     let map = Container::Map {
-                        map: Map::new(),
+                        entries: Vec::new(),
                         key: None,
                         seen: HashMap::new(),
                     };
@@ -423,7 +425,14 @@ impl Builder<'_> {
         };
         let value = match frame.container {
             Container::Seq(items) => Value::Array(items),
-            Container::Map { map, .. } => Value::Object(map),
+            Container::Map { entries, .. } => {
+                // A repeated key keeps its first place and its last value, as `insert` does.
+                let mut map = Map::with_capacity(entries.len());
+                for (key, value) in entries {
+                    map.insert(key, value);
+                }
+                Value::Object(map)
+            }
         };
         if frame.anchor != 0 {
             self.anchors
@@ -457,14 +466,23 @@ impl Builder<'_> {
                 key: None,
                 name: String::new(),
             },
-            Container::Map { key, seen, map } => {
+            Container::Map { key, seen, entries } => {
                 let (name, key_range) = key
                     .take()
                     .unwrap_or_else(|| (String::new(), range.start..range.start));
                 if !self.record {
                     // No spans to report: the map itself tells a repeated key, and any
                     // finding sends the file to the slow path.
-                    if map.contains_key(&name) {
+                    // Small mappings (most) are searched; past 16 entries, a set of the keys.
+                    let repeated = if entries.len() < 16 {
+                        entries.iter().any(|(k, _)| *k == name)
+                    } else {
+                        if seen.is_empty() {
+                            seen.extend(entries.iter().map(|(k, _)| (k.clone(), 0..0)));
+                        }
+                        seen.insert(name.clone(), 0..0).is_some()
+                    };
+                    if repeated {
                         let at = key_range.clone();
                         self.diagnostics.push(super::duplicate_key(
                             &name,
@@ -517,9 +535,7 @@ impl Builder<'_> {
         frame.nodes += nodes;
         match &mut frame.container {
             Container::Seq(items) => items.push(value),
-            Container::Map { map, .. } => {
-                map.insert(slot.name, value);
-            }
+            Container::Map { entries, .. } => entries.push((slot.name, value)),
         }
     }
 }
