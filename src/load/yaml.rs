@@ -565,3 +565,47 @@ fn trim_end(text: &str, range: Range<usize>) -> Range<usize> {
 fn boxed(d: Diagnostic) -> Box<Diagnostic> {
     Box::new(d)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A mapping of `n` keys `k0`…, with key `k{repeat}` written again at the end.
+    fn mapping(n: usize, repeat: Option<usize>) -> String {
+        let mut text: String = (0..n).map(|i| format!("k{i}: {i}\n")).collect();
+        if let Some(r) = repeat {
+            text.push_str(&format!("k{r}: again\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn the_fast_path_finds_repeated_keys_in_small_and_large_mappings() {
+        let limits = Limits::default();
+        for n in [1, 2, 15, 16, 17, 40] {
+            let clean = mapping(n, None);
+            let built = fast(&clean, &limits).expect("a clean mapping loads");
+            assert_eq!(
+                Some(built),
+                load(&clean, Lang::En, &limits).value,
+                "{n} keys"
+            );
+            for repeat in [0, n / 2, n - 1] {
+                let text = mapping(n, Some(repeat));
+                assert_eq!(fast(&text, &limits), None, "{n} keys, k{repeat} twice");
+                let loaded = load(&text, Lang::En, &limits);
+                assert_eq!(loaded.diagnostics.len(), 1, "{n} keys, k{repeat} twice");
+                // The key keeps its first place and takes its last value.
+                let map = loaded
+                    .value
+                    .and_then(|v| v.as_object().cloned())
+                    .unwrap_or_default();
+                assert_eq!(
+                    map.keys().position(|k| *k == format!("k{repeat}")),
+                    Some(repeat)
+                );
+                assert_eq!(map[&format!("k{repeat}")], serde_json::json!("again"));
+            }
+        }
+    }
+}
