@@ -471,9 +471,9 @@ impl Builder<'_> {
                     .take()
                     .unwrap_or_else(|| (String::new(), range.start..range.start));
                 if !self.record {
-                    // No spans to report: the map itself tells a repeated key, and any
-                    // finding sends the file to the slow path.
-                    // Small mappings (most) are searched; past 16 entries, a set of the keys.
+                    // No spans to report: the entries so far tell a repeated key (a small
+                    // mapping, most of them, is searched; past 16 entries, a set of the keys
+                    // is), and any finding sends the file to the slow path.
                     let repeated = if entries.len() < 16 {
                         entries.iter().any(|(k, _)| *k == name)
                     } else {
