@@ -426,10 +426,29 @@ impl Builder<'_> {
         let value = match frame.container {
             Container::Seq(items) => Value::Array(items),
             Container::Map { entries, .. } => {
-                // A repeated key keeps its first place and its last value, as `insert` does.
                 let mut map = Map::with_capacity(entries.len());
                 for (key, value) in entries {
-                    map.insert(key, value);
+                    match map.entry(key) {
+                        serde_json::map::Entry::Vacant(slot) => {
+                            slot.insert(value);
+                        }
+                        // A repeated key keeps its first place and its last value. With spans,
+                        // `slot` has reported it where both keys are known; without, it is
+                        // found here, and any finding sends the file to the slow path, which
+                        // reports it with its spans.
+                        serde_json::map::Entry::Occupied(mut slot) => {
+                            if !self.record {
+                                self.diagnostics.push(super::duplicate_key(
+                                    slot.key(),
+                                    0..0,
+                                    0..0,
+                                    &frame.pointer,
+                                    self.lang,
+                                ));
+                            }
+                            slot.insert(value);
+                        }
+                    }
                 }
                 Value::Object(map)
             }
@@ -466,32 +485,12 @@ impl Builder<'_> {
                 key: None,
                 name: String::new(),
             },
-            Container::Map { key, seen, entries } => {
+            Container::Map { key, seen, .. } => {
                 let (name, key_range) = key
                     .take()
                     .unwrap_or_else(|| (String::new(), range.start..range.start));
                 if !self.record {
-                    // No spans to report: the entries so far tell a repeated key (a small
-                    // mapping, most of them, is searched; past 16 entries, a set of the keys
-                    // is), and any finding sends the file to the slow path.
-                    let repeated = if entries.len() < 16 {
-                        entries.iter().any(|(k, _)| *k == name)
-                    } else {
-                        if seen.is_empty() {
-                            seen.extend(entries.iter().map(|(k, _)| (k.clone(), 0..0)));
-                        }
-                        seen.insert(name.clone(), 0..0).is_some()
-                    };
-                    if repeated {
-                        let at = key_range.clone();
-                        self.diagnostics.push(super::duplicate_key(
-                            &name,
-                            at.clone(),
-                            at,
-                            &frame.pointer,
-                            lang,
-                        ));
-                    }
+                    // No spans to report: a repeated key is found when the mapping ends.
                     return Slot {
                         pointer: String::new(),
                         key: Some(key_range),

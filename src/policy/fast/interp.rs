@@ -71,18 +71,22 @@ fn ev<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
         Node::Int(i) => Ok(Fv::Int(*i)),
         // A `let` read for the first time is computed by `force` directly (not through
         // another `eval` frame).
-        Node::Var(slot) => {
-            if !f.bound[*slot] {
-                force(*slot, f)?;
-            }
-            Ok(f.slots[*slot].clone())
-        }
+        Node::Var(slot) => var(*slot, f),
         Node::Select(operand, field, test) => match **operand {
             Node::Var(slot) if f.bound[slot] => selected(f.slots[slot].field(field)?, *test),
             _ => eval(node, f),
         },
         _ => eval(node, f),
     }
+}
+
+/// The value of the variable in `slot`, a `let` computed first if it is not bound yet.
+#[inline(always)]
+fn var<'a>(slot: usize, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
+    if !f.bound[slot] {
+        force(slot, f)?;
+    }
+    Ok(f.slots[slot].clone())
 }
 
 /// What a selection gives for the field it `found`: the field's value, or whether it is there
@@ -109,12 +113,7 @@ pub fn eval<'a>(node: &'a Node, f: &mut Frame<'a, '_>) -> Result<Fv<'a>, Bail> {
         Node::UInt(u) => Ok(Fv::UInt(*u)),
         Node::Double(d) => Ok(Fv::Double(*d)),
         Node::Str(s) => Ok(Fv::Str(s)),
-        Node::Var(slot) => {
-            if !f.bound[*slot] {
-                force(*slot, f)?;
-            }
-            Ok(f.slots[*slot].clone())
-        }
+        Node::Var(slot) => var(*slot, f),
         Node::Tables => Ok(f.globals.tables.clone()),
         Node::Type(name) => Ok(Fv::Type(name)),
         Node::Select(operand, field, test) => {
